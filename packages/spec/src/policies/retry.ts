@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { durationSchema, percentageSchema } from "../common.ts";
+import { defineKind } from "../define-kind.ts";
+import { targetRefSchema } from "../target-ref.ts";
+
+export const retryConditionSchema = z.enum([
+  "5xx",
+  "gateway-error",
+  "connect-failure",
+  "reset",
+  "retriable-4xx",
+]);
+export type RetryCondition = z.infer<typeof retryConditionSchema>;
+
+/** Also embedded in a TrafficRoute rule, where it overrides the Retry kind for that rule only. */
+export const retryConfigSchema = z.object({
+  /** Total tries including the first; 1 means no retry. */
+  attempts: z
+    .number()
+    .int("must be an integer")
+    .min(1, "must be at least 1")
+    .max(10, "must be at most 10")
+    .default(3),
+  retryOn: z
+    .array(retryConditionSchema)
+    .min(1, "name at least one condition")
+    .default(["gateway-error", "connect-failure", "reset"]),
+  perTryTimeout: durationSchema.optional(),
+  backoff: z
+    .object({ base: durationSchema.default("25ms"), max: durationSchema.default("250ms") })
+    .default({ base: "25ms", max: "250ms" }),
+  /**
+   * Retries may add at most this percentage of the requests seen in the last 10 s (Linkerd's retry
+   * budget), plus a floor so a quiet service can still retry; protects an overloaded upstream.
+   */
+  budget: z
+    .object({
+      percent: percentageSchema.default(20),
+      minRetriesPerSecond: z.number().int().min(0).default(10),
+    })
+    .default({ percent: 20, minRetriesPerSecond: 10 }),
+});
+export type RetryConfig = z.infer<typeof retryConfigSchema>;
+
+export const retrySpecSchema = z.object({ targetRef: targetRefSchema }).extend(retryConfigSchema.shape);
+export const retrySchema = defineKind("Retry", retrySpecSchema);
+export type Retry = z.infer<typeof retrySchema>;
