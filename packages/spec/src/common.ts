@@ -14,6 +14,7 @@ export const labelsSchema = z.record(z.string(), z.string());
 
 /** Tags select a subset of a service's instances, e.g. `{ version: "v2" }`. */
 export const tagsSchema = z.record(z.string(), z.string());
+export type Tags = z.infer<typeof tagsSchema>;
 
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;

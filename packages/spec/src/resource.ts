@@ -38,6 +38,9 @@ export type PolicyKind = (typeof POLICY_KINDS)[number];
 export type ResourceOf<K extends Kind> = z.infer<(typeof resourceSchemas)[K]>;
 export type Resource = { [K in Kind]: ResourceOf<K> }[Kind];
 export type Policy = ResourceOf<PolicyKind>;
+/** A resource as written, before defaults are filled in. */
+export type ResourceInputOf<K extends Kind> = z.input<(typeof resourceSchemas)[K]>;
+export type ResourceInput = { [K in Kind]: ResourceInputOf<K> }[Kind];
 
 export const resourceSchema = z.discriminatedUnion("kind", [
   meshSchema,

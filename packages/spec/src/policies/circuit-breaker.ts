@@ -5,7 +5,7 @@ import { targetRefSchema } from "../target-ref.ts";
 
 const countSchema = z.number().int("must be an integer").min(1, "must be at least 1");
 
-export const outlierDetectionSchema = z.object({
+export const outlierDetectionSchema = z.strictObject({
   consecutive5xx: countSchema.default(5),
   consecutiveGatewayErrors: countSchema.default(3),
   interval: durationSchema.default("10s"),
@@ -16,7 +16,7 @@ export const outlierDetectionSchema = z.object({
 });
 export type OutlierDetection = z.infer<typeof outlierDetectionSchema>;
 
-export const circuitBreakerSpecSchema = z.object({
+export const circuitBreakerSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   maxConnections: countSchema.default(1024),
   maxPendingRequests: countSchema.default(1024),

@@ -6,12 +6,16 @@ import { callerRefSchema, targetRefSchema } from "../target-ref.ts";
 export const faultInjectionSpecSchema = z
   .object({
     targetRef: targetRefSchema,
-    from: z.array(z.object({ targetRef: callerRefSchema })).optional(),
-    delay: z.object({ percentage: percentageSchema, value: durationSchema }).optional(),
+    from: z.array(z.strictObject({ targetRef: callerRefSchema })).optional(),
+    delay: z.strictObject({ percentage: percentageSchema, value: durationSchema }).optional(),
     abort: z
       .object({
         percentage: percentageSchema,
-        httpStatus: z.number().int().min(200, "must be an HTTP status").max(599, "must be an HTTP status"),
+        httpStatus: z
+          .number()
+          .int()
+          .min(200, "must be an HTTP status (200-599)")
+          .max(599, "must be an HTTP status (200-599)"),
       })
       .optional(),
   })

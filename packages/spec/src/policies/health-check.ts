@@ -4,7 +4,7 @@ import { defineKind } from "../define-kind.ts";
 import { targetRefSchema } from "../target-ref.ts";
 
 /** Active checks the caller's proxy sends to each endpoint of the target. */
-export const healthCheckSpecSchema = z.object({
+export const healthCheckSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   interval: durationSchema.default("10s"),
   timeout: durationSchema.default("2s"),

@@ -4,15 +4,24 @@ import { defineKind } from "../define-kind.ts";
 import { callerRefSchema, targetRefSchema } from "../target-ref.ts";
 
 /** A local token bucket in each inbound proxy: `requests` per `interval`, refilled continuously. */
-export const rateLimitSpecSchema = z.object({
+export const rateLimitSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   /** Limit only these callers; absent means all callers share the bucket. */
-  from: z.array(z.object({ targetRef: callerRefSchema })).optional(),
+  from: z.array(z.strictObject({ targetRef: callerRefSchema })).optional(),
   requests: z.number().int("must be an integer").min(1, "must be at least 1"),
   interval: durationSchema.default("1s"),
   /** Extra tokens allowed in a burst above the steady rate. */
   burst: z.number().int("must be an integer").min(0, "must not be negative").default(0),
-  onRateLimit: z.object({ status: z.number().int().min(400).max(599).default(429) }).default({ status: 429 }),
+  onRateLimit: z
+    .strictObject({
+      status: z
+        .number()
+        .int()
+        .min(400, "must be an HTTP error status (400-599)")
+        .max(599, "must be an HTTP error status (400-599)")
+        .default(429),
+    })
+    .prefault({}),
 });
 export const rateLimitSchema = defineKind("RateLimit", rateLimitSpecSchema);
 export type RateLimit = z.infer<typeof rateLimitSchema>;

@@ -13,7 +13,7 @@ export const retryConditionSchema = z.enum([
 export type RetryCondition = z.infer<typeof retryConditionSchema>;
 
 /** Also embedded in a TrafficRoute rule, where it overrides the Retry kind for that rule only. */
-export const retryConfigSchema = z.object({
+export const retryConfigSchema = z.strictObject({
   /** Total tries including the first; 1 means no retry. */
   attempts: z
     .number()
@@ -23,25 +23,25 @@ export const retryConfigSchema = z.object({
     .default(3),
   retryOn: z
     .array(retryConditionSchema)
-    .min(1, "name at least one condition")
+    .min(1, "needs at least one condition")
     .default(["gateway-error", "connect-failure", "reset"]),
   perTryTimeout: durationSchema.optional(),
   backoff: z
-    .object({ base: durationSchema.default("25ms"), max: durationSchema.default("250ms") })
-    .default({ base: "25ms", max: "250ms" }),
+    .strictObject({ base: durationSchema.default("25ms"), max: durationSchema.default("250ms") })
+    .prefault({}),
   /**
    * Retries may add at most this percentage of the requests seen in the last 10 s (Linkerd's retry
    * budget), plus a floor so a quiet service can still retry; protects an overloaded upstream.
    */
   budget: z
-    .object({
+    .strictObject({
       percent: percentageSchema.default(20),
       minRetriesPerSecond: z.number().int().min(0).default(10),
     })
-    .default({ percent: 20, minRetriesPerSecond: 10 }),
+    .prefault({}),
 });
 export type RetryConfig = z.infer<typeof retryConfigSchema>;
 
-export const retrySpecSchema = z.object({ targetRef: targetRefSchema }).extend(retryConfigSchema.shape);
+export const retrySpecSchema = z.strictObject({ targetRef: targetRefSchema }).extend(retryConfigSchema.shape);
 export const retrySchema = defineKind("Retry", retrySpecSchema);
 export type Retry = z.infer<typeof retrySchema>;

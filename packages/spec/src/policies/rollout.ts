@@ -1,22 +1,22 @@
 import { z } from "zod";
-import { durationSchema, percentageSchema, tagsSchema } from "../common.ts";
+import { durationSchema, percentageSchema, type Tags } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
-import { serviceTargetRefSchema } from "../target-ref.ts";
+import { serviceTargetRefSchema, subsetTagsSchema } from "../target-ref.ts";
 
-export const rolloutStepSchema = z.object({
+export const rolloutStepSchema = z.strictObject({
   /** Percentage of traffic sent to the canary during this step. */
   canaryWeight: percentageSchema,
   hold: durationSchema.default("1m"),
 });
 
 export const rolloutSpecSchema = z
-  .object({
+  .strictObject({
     targetRef: serviceTargetRefSchema,
-    stable: z.object({ tags: tagsSchema }),
-    canary: z.object({ tags: tagsSchema }),
+    stable: z.strictObject({ tags: subsetTagsSchema }),
+    canary: z.strictObject({ tags: subsetTagsSchema }),
     steps: z.array(rolloutStepSchema).min(1, "needs at least one step"),
     gates: z
-      .object({
+      .strictObject({
         /** The canary's success rate may fall at most this many points below the stable version's. */
         maxSuccessRateDrop: percentageSchema.default(1),
         /** The canary's p99 may be at most this multiple of the stable version's. */
@@ -24,13 +24,18 @@ export const rolloutSpecSchema = z
         /** Below this many requests in a step's window the gate waits instead of judging. */
         minRequests: z.number().int().min(0).default(20),
       })
-      .default({ maxSuccessRateDrop: 1, maxP99Ratio: 1.5, minRequests: 20 }),
+      .prefault({}),
     autoPromote: z.boolean().default(true),
     autoRollback: z.boolean().default(true),
   })
-  .refine(
-    (spec) => JSON.stringify(spec.stable.tags) !== JSON.stringify(spec.canary.tags),
-    "stable and canary must select different tags",
-  );
+  .refine((spec) => !sameTags(spec.stable.tags, spec.canary.tags), {
+    path: ["canary", "tags"],
+    message: "must differ from stable.tags",
+  });
 export const rolloutSchema = defineKind("Rollout", rolloutSpecSchema);
 export type Rollout = z.infer<typeof rolloutSchema>;
+
+function sameTags(a: Tags, b: Tags): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}

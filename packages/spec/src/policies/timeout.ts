@@ -4,7 +4,7 @@ import { defineKind } from "../define-kind.ts";
 import { targetRefSchema } from "../target-ref.ts";
 
 /** Also embedded in a TrafficRoute rule, where it overrides the Timeout kind for that rule only. */
-export const timeoutConfigSchema = z.object({
+export const timeoutConfigSchema = z.strictObject({
   /** Whole request, retries included. */
   request: durationSchema.default("15s"),
   /** Connecting to one endpoint. */
@@ -14,6 +14,8 @@ export const timeoutConfigSchema = z.object({
 });
 export type TimeoutConfig = z.infer<typeof timeoutConfigSchema>;
 
-export const timeoutSpecSchema = z.object({ targetRef: targetRefSchema }).extend(timeoutConfigSchema.shape);
+export const timeoutSpecSchema = z
+  .strictObject({ targetRef: targetRefSchema })
+  .extend(timeoutConfigSchema.shape);
 export const timeoutSchema = defineKind("Timeout", timeoutSpecSchema);
 export type Timeout = z.infer<typeof timeoutSchema>;

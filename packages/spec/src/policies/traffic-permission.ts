@@ -6,7 +6,7 @@ import { callerRefSchema, targetRefSchema } from "../target-ref.ts";
 export const permissionActionSchema = z.enum(["Allow", "Deny"]);
 export type PermissionAction = z.infer<typeof permissionActionSchema>;
 
-export const permissionRuleSchema = z.object({
+export const permissionRuleSchema = z.strictObject({
   /** Who calls, identified by the SPIFFE identity in their certificate. */
   targetRef: callerRefSchema,
   action: permissionActionSchema,
@@ -21,7 +21,7 @@ export const permissionRuleSchema = z.object({
 });
 export type PermissionRule = z.infer<typeof permissionRuleSchema>;
 
-export const trafficPermissionSpecSchema = z.object({
+export const trafficPermissionSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   from: z.array(permissionRuleSchema).min(1, "needs at least one rule"),
 });

@@ -1,30 +1,31 @@
 import { z } from "zod";
 import { httpMethodSchema, nameSchema, percentageSchema, tagsSchema } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
+import { overridesOf } from "../overrides.ts";
 import { serviceTargetRefSchema } from "../target-ref.ts";
 import { retryConfigSchema } from "./retry.ts";
 import { timeoutConfigSchema } from "./timeout.ts";
 
 /** Shaped after Gateway API HTTPRoute (GAMMA) so the vocabulary is familiar. */
-export const pathMatchSchema = z.object({
+export const pathMatchSchema = z.strictObject({
   type: z.enum(["Exact", "PathPrefix", "RegularExpression"]).default("PathPrefix"),
   value: z.string().startsWith("/", "must start with '/'"),
 });
 
-export const headerMatchSchema = z.object({
+export const headerMatchSchema = z.strictObject({
   type: z.enum(["Exact", "RegularExpression"]).default("Exact"),
   name: z.string().min(1, "must not be empty"),
   value: z.string(),
 });
 
-export const routeMatchSchema = z.object({
+export const routeMatchSchema = z.strictObject({
   path: pathMatchSchema.optional(),
   method: httpMethodSchema.optional(),
   headers: z.array(headerMatchSchema).default([]),
 });
 export type RouteMatch = z.infer<typeof routeMatchSchema>;
 
-export const backendRefSchema = z.object({
+export const backendRefSchema = z.strictObject({
   /** The destination service; defaults to the route's target service. */
   name: nameSchema.optional(),
   tags: tagsSchema.default({}),
@@ -33,18 +34,18 @@ export const backendRefSchema = z.object({
 });
 export type BackendRef = z.infer<typeof backendRefSchema>;
 
-const headerModifierSchema = z.object({
-  set: z.array(z.object({ name: z.string().min(1), value: z.string() })).default([]),
-  add: z.array(z.object({ name: z.string().min(1), value: z.string() })).default([]),
+const headerModifierSchema = z.strictObject({
+  set: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).default([]),
+  add: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).default([]),
   remove: z.array(z.string().min(1)).default([]),
 });
 
 export const routeFilterSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("RequestHeaderModifier"), requestHeaderModifier: headerModifierSchema }),
-  z.object({ type: z.literal("ResponseHeaderModifier"), responseHeaderModifier: headerModifierSchema }),
-  z.object({
+  z.strictObject({ type: z.literal("RequestHeaderModifier"), requestHeaderModifier: headerModifierSchema }),
+  z.strictObject({ type: z.literal("ResponseHeaderModifier"), responseHeaderModifier: headerModifierSchema }),
+  z.strictObject({
     type: z.literal("RequestMirror"),
-    requestMirror: z.object({
+    requestMirror: z.strictObject({
       backendRef: backendRefSchema.omit({ weight: true }),
       percent: percentageSchema.default(100),
     }),
@@ -52,7 +53,7 @@ export const routeFilterSchema = z.discriminatedUnion("type", [
 ]);
 export type RouteFilter = z.infer<typeof routeFilterSchema>;
 
-export const routeRuleSchema = z.object({
+export const routeRuleSchema = z.strictObject({
   /** Empty means "every request". */
   matches: z.array(routeMatchSchema).default([]),
   backendRefs: z
@@ -60,12 +61,14 @@ export const routeRuleSchema = z.object({
     .min(1, "needs at least one backend")
     .refine((refs) => refs.some((ref) => ref.weight > 0), "at least one backend needs a weight above 0"),
   filters: z.array(routeFilterSchema).default([]),
-  timeout: timeoutConfigSchema.partial().optional(),
-  retry: retryConfigSchema.partial().optional(),
+  /** Overrides the Timeout policy in force for this rule only; absent fields keep that policy's values. */
+  timeout: overridesOf(timeoutConfigSchema).optional(),
+  /** Overrides the Retry policy in force for this rule only; absent fields keep that policy's values. */
+  retry: overridesOf(retryConfigSchema).optional(),
 });
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 
-export const trafficRouteSpecSchema = z.object({
+export const trafficRouteSpecSchema = z.strictObject({
   targetRef: serviceTargetRefSchema,
   rules: z.array(routeRuleSchema).min(1, "needs at least one rule"),
 });

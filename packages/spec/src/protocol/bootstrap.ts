@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { nameSchema, portSchema } from "../common.ts";
 import { dataplaneSpecSchema } from "../dataplane.ts";
-import { DEFAULT_MESH, DEFAULT_NAMESPACE } from "../metadata.ts";
+import { identityFieldsSchema } from "../metadata.ts";
 import { snapshotSchema } from "./snapshot.ts";
 
-export const gatewayRouteSchema = z.object({
+export const gatewayRouteSchema = z.strictObject({
   /** Host header to match (without port); absent matches any host. */
   host: z.string().optional(),
   pathPrefix: z.string().startsWith("/", "must start with '/'").default("/"),
@@ -12,16 +12,17 @@ export const gatewayRouteSchema = z.object({
   service: nameSchema,
 });
 
-/** What `loom-proxy --bootstrap FILE` reads (YAML or JSON); flags override fields. */
+/**
+ * What `loom-proxy --bootstrap FILE` reads (YAML or JSON); flags override fields. An operator writes it by
+ * hand, so it is strict like resources: a misspelt field is an error rather than silently ignored.
+ */
 export const bootstrapSchema = z
-  .object({
-    name: nameSchema,
-    mesh: nameSchema.default(DEFAULT_MESH),
-    namespace: nameSchema.default(DEFAULT_NAMESPACE),
+  .strictObject({
+    ...identityFieldsSchema.shape,
     dataplane: dataplaneSpecSchema,
     adminPort: portSchema,
     controlPlane: z
-      .object({
+      .strictObject({
         url: z.url(),
         /** PEM bundle to trust the control plane's HTTPS certificate. */
         caFile: z.string().optional(),
@@ -34,21 +35,32 @@ export const bootstrapSchema = z
     /** Standalone mode: a full static snapshot instead of a control plane. */
     snapshot: snapshotSchema.optional(),
     /** Standalone mTLS material; under a control plane the proxy makes its own key and asks for a certificate. */
-    tls: z.object({ certFile: z.string(), keyFile: z.string(), caFile: z.string() }).optional(),
+    tls: z.strictObject({ certFile: z.string(), keyFile: z.string(), caFile: z.string() }).optional(),
     gateway: z
-      .object({
+      .strictObject({
         port: portSchema,
         /** Serve the public listener over TLS with this certificate (not a mesh certificate). */
-        tls: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+        tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
         routes: z.array(gatewayRouteSchema).min(1, "needs at least one route"),
       })
       .optional(),
-    tracing: z.object({ otlpUrl: z.url().optional() }).default({}),
+    tracing: z.strictObject({ otlpUrl: z.url().optional() }).prefault({}),
     accessLog: z.boolean().default(false),
     /** Bearer token required by the admin port's /tap; absent means tap is refused. */
     tapToken: z.string().optional(),
   })
-  .refine((b) => (b.controlPlane === undefined) !== (b.snapshot === undefined), {
-    message: "needs exactly one of controlPlane (managed) or snapshot (standalone)",
+  .superRefine((bootstrap, ctx) => {
+    if (bootstrap.controlPlane !== undefined && bootstrap.snapshot !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["snapshot"],
+        message: "cannot be combined with controlPlane: a proxy is either managed or standalone",
+      });
+    if (bootstrap.controlPlane === undefined && bootstrap.snapshot === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "needs controlPlane (managed by a control plane) or snapshot (standalone)",
+      });
   });
 export type Bootstrap = z.infer<typeof bootstrapSchema>;

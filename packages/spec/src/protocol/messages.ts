@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { nameSchema } from "../common.ts";
+import { portSchema } from "../common.ts";
 import { dataplaneSpecSchema } from "../dataplane.ts";
-import { DEFAULT_MESH, DEFAULT_NAMESPACE } from "../metadata.ts";
+import { identityFieldsSchema } from "../metadata.ts";
 
 /** HTTPS paths of the data-plane API on the control plane. The dataplane token rides in `Authorization: Bearer`. */
 export const DATAPLANE_API = {
@@ -12,13 +12,15 @@ export const DATAPLANE_API = {
   csr: "/dp/v1/csr",
 } as const;
 
+/**
+ * Protocol messages are plain (not strict) objects: a newer control plane may add fields an older proxy can
+ * ignore. What an older proxy cannot apply bumps SNAPSHOT_FORMAT_VERSION instead.
+ */
 export const registerRequestSchema = z.object({
-  name: nameSchema,
-  mesh: nameSchema.default(DEFAULT_MESH),
-  namespace: nameSchema.default(DEFAULT_NAMESPACE),
+  ...identityFieldsSchema.shape,
   spec: dataplaneSpecSchema,
   /** Where the telemetry hub scrapes /metrics. */
-  adminPort: z.number().int().min(1).max(65535),
+  adminPort: portSchema,
 });
 export type RegisterRequest = z.infer<typeof registerRequestSchema>;
 

@@ -13,7 +13,11 @@ import { routeRuleSchema } from "../policies/traffic-route.ts";
 /** Bumped only for changes an older proxy cannot apply; a proxy NACKs a formatVersion it does not know. */
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
-/** A policy as it reaches a proxy: already chosen by precedence, with its name kept for errors and metrics. */
+/**
+ * A policy as it reaches a proxy: already chosen by precedence, with its name kept for errors and metrics.
+ * Its spec is the strict resource schema, so a policy field an older proxy does not know makes it NACK rather
+ * than silently ignore what it cannot enforce.
+ */
 function applied<S extends z.ZodType>(spec: S) {
   return z.object({ name: nameSchema, spec });
 }
