@@ -1,0 +1,13 @@
+import type { Protocol } from "@loom/spec";
+import type { ProxyContext } from "../context.ts";
+import { httpConnectionHandler } from "../http/server.ts";
+import { type Listener, plainListener } from "./listener.ts";
+import { outboundHttpHandler } from "./outbound-http.ts";
+import { outboundTcpHandler } from "./tcp.ts";
+
+/** The app calls 127.0.0.1:<port> to reach one upstream service, in that service's protocol. */
+export function createOutboundListener(context: ProxyContext, port: number, protocol: Protocol): Listener {
+  if (protocol === "tcp")
+    return plainListener({ serve: outboundTcpHandler(context, port), closeIdle: () => {} });
+  return plainListener(httpConnectionHandler(outboundHttpHandler(context, port)));
+}

@@ -1,0 +1,213 @@
+import type { Agent } from "node:http";
+import {
+  type Bootstrap,
+  type Protocol,
+  SNAPSHOT_FORMAT_VERSION,
+  type Snapshot,
+  snapshotSchema,
+  timer,
+} from "@loom/spec";
+import { type CompiledConfig, compileConfig, type ProxyConfig, RuntimeState } from "./config.ts";
+import type { ProxyContext } from "./context.ts";
+import { createPool } from "./http/pool.ts";
+import { createAdminListener } from "./listeners/admin.ts";
+import { createInboundListener } from "./listeners/inbound.ts";
+import type { Listener } from "./listeners/listener.ts";
+import { createOutboundListener } from "./listeners/outbound.ts";
+import { ProxyMetrics } from "./telemetry/metrics.ts";
+import { Tracing } from "./telemetry/tracing.ts";
+import type { TlsMaterial } from "./tls-material.ts";
+
+/** What `applySnapshot` answers; the control-plane client turns it into an ACK or a NACK. */
+export type ApplyResult = { ok: true } | { ok: false; error: string };
+
+export interface ProxyOptions {
+  bootstrap: Bootstrap;
+  /** Mesh identity: from files in standalone mode, from the CA in managed mode (may arrive later). */
+  tls?: TlsMaterial;
+}
+
+const APP_POOL = { connectTimeoutMs: 5_000, idleTimeoutMs: 60_000, maxSockets: Number.POSITIVE_INFINITY };
+
+interface BoundOutbound {
+  protocol: Protocol;
+  listener: Listener;
+}
+
+/** One loom-proxy: its listeners, the config in force, and the state that outlives config swaps. */
+export class LoomProxy implements ProxyContext {
+  readonly metrics = new ProxyMetrics();
+  readonly tracing: Tracing;
+  readonly accessLog: boolean;
+  readonly service: string;
+  readonly version: string;
+  draining = false;
+  private current: ProxyConfig | undefined;
+  private material: TlsMaterial | undefined;
+  private readonly state = new RuntimeState();
+  private readonly outboundListeners = new Map<number, BoundOutbound>();
+  private readonly inboundListeners: Listener[] = [];
+  private readonly adminListener: Listener;
+  private readonly appPools = new Map<number, Agent>();
+  private applying: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly bootstrap: Bootstrap,
+    options: Omit<ProxyOptions, "bootstrap"> = {},
+  ) {
+    this.service = bootstrap.dataplane.service;
+    this.version = bootstrap.dataplane.tags.version ?? "unknown";
+    this.accessLog = bootstrap.accessLog;
+    this.tracing = new Tracing(this.service, bootstrap.tracing.otlpUrl, timer("spanBatchMs"));
+    this.adminListener = createAdminListener({
+      metrics: this.metrics,
+      isReady: () => this.current !== undefined && !this.draining,
+      currentSnapshot: () => this.current?.snapshot,
+    });
+    if (options.tls) this.setTlsMaterial(options.tls);
+  }
+
+  get config(): ProxyConfig {
+    if (!this.current) throw new Error("no config applied yet");
+    return this.current;
+  }
+
+  get tls(): TlsMaterial | undefined {
+    return this.material;
+  }
+
+  /** Managed mode hands over the first certificate, and each rotated one, here. */
+  setTlsMaterial(material: TlsMaterial): void {
+    this.material = material;
+    this.metrics.setCertificateExpiry(material.identity, material.notAfter);
+  }
+
+  /** Binds the admin port; the inbound ports follow once a first snapshot is applied. */
+  async start(): Promise<void> {
+    await this.adminListener.listen(this.bootstrap.adminPort, "0.0.0.0");
+  }
+
+  appPool(port: number): Agent {
+    let pool = this.appPools.get(port);
+    if (!pool) {
+      pool = createPool({ host: "127.0.0.1", port, ...APP_POOL });
+      this.appPools.set(port, pool);
+    }
+    return pool;
+  }
+
+  /**
+   * Validates and applies a snapshot atomically: requests in flight finish on the config they started with.
+   * Refuses, keeping the previous config, what only the proxy can judge: an unknown formatVersion, an mTLS
+   * mode it has no certificate for, an outbound port it cannot bind.
+   */
+  applySnapshot(input: unknown): Promise<ApplyResult> {
+    const result = this.applying.then(() => this.apply(input));
+    this.applying = result;
+    return result;
+  }
+
+  private async apply(input: unknown): Promise<ApplyResult> {
+    if (this.draining) return { ok: false, error: "the proxy is shutting down" };
+    const parsed = snapshotSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        ok: false,
+        error: `invalid snapshot: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+      };
+    }
+    const snapshot = parsed.data;
+    if (snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+      return {
+        ok: false,
+        error: `unknown snapshot formatVersion ${snapshot.formatVersion} (this proxy knows ${SNAPSHOT_FORMAT_VERSION})`,
+      };
+    }
+    const mode = snapshot.mesh.spec.mtls.mode;
+    if (mode !== "off" && !this.material) {
+      return { ok: false, error: `mesh mTLS mode is ${mode} but this proxy has no certificate loaded` };
+    }
+    let compiled: CompiledConfig;
+    try {
+      compiled = compileConfig(snapshot, this.state, {
+        tls: this.material,
+        onEject: (destination, endpoint) =>
+          this.metrics.outlierEjections.labels(destination, endpoint.label).inc(),
+        retireAfterMs: timer("drainTimeoutMs"),
+      });
+    } catch (error) {
+      return { ok: false, error: `cannot compile snapshot: ${(error as Error).message}` };
+    }
+    const bound = await this.bindOutbounds(snapshot);
+    if (!bound.ok) return bound;
+    const first = this.current === undefined;
+    this.current = compiled.config;
+    compiled.commit();
+    this.closeRemovedOutbounds(snapshot);
+    this.metrics.setConfigVersion(snapshot.version);
+    this.tracing.setSamplingRate(snapshot.mesh.spec.tracing.samplingRate);
+    if (first) await this.bindInbounds();
+    return { ok: true };
+  }
+
+  /** Binds the ports this snapshot adds; if one fails, unbinds the others it added and refuses the snapshot. */
+  private async bindOutbounds(snapshot: Snapshot): Promise<ApplyResult> {
+    const added: number[] = [];
+    for (const outbound of snapshot.outbounds) {
+      const existing = this.outboundListeners.get(outbound.port);
+      if (existing?.protocol === outbound.protocol) continue;
+      existing?.listener.close();
+      const listener = createOutboundListener(this, outbound.port, outbound.protocol);
+      try {
+        await listener.listen(outbound.port, "127.0.0.1");
+      } catch (error) {
+        for (const port of added) {
+          this.outboundListeners.get(port)?.listener.close();
+          this.outboundListeners.delete(port);
+        }
+        return {
+          ok: false,
+          error: `cannot bind outbound port ${outbound.port} for ${outbound.service}: ${(error as Error).message}`,
+        };
+      }
+      this.outboundListeners.set(outbound.port, { protocol: outbound.protocol, listener });
+      added.push(outbound.port);
+    }
+    return { ok: true };
+  }
+
+  private closeRemovedOutbounds(snapshot: Snapshot): void {
+    const wanted = new Set(snapshot.outbounds.map((outbound) => outbound.port));
+    for (const [port, bound] of this.outboundListeners) {
+      if (wanted.has(port)) continue;
+      bound.listener.close();
+      this.outboundListeners.delete(port);
+    }
+  }
+
+  private async bindInbounds(): Promise<void> {
+    for (const inbound of this.bootstrap.dataplane.inbound) {
+      const listener = createInboundListener(this, inbound);
+      await listener.listen(inbound.port, "0.0.0.0");
+      this.inboundListeners.push(listener);
+    }
+  }
+
+  /**
+   * SIGTERM: stop accepting peers, let in-flight requests finish (the app may still call out meanwhile),
+   * then drain the outbound side, all within the drain timeout; flush spans last.
+   */
+  async shutdown(): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + timer("drainTimeoutMs");
+    await Promise.all(this.inboundListeners.map((listener) => listener.drain(deadline - Date.now())));
+    const outbound = [...this.outboundListeners.values()].map(({ listener }) => listener);
+    await Promise.all(outbound.map((listener) => listener.drain(Math.max(0, deadline - Date.now()))));
+    for (const checker of this.state.healthCheckers) checker.stop();
+    this.adminListener.close();
+    for (const pool of this.appPools.values()) pool.destroy();
+    for (const endpoint of this.state.endpoints.values()) endpoint.agent?.destroy();
+    await this.tracing.shutdown();
+  }
+}
