@@ -10,6 +10,12 @@ export const nameSchema = z
     "must be lowercase letters, digits and '-', starting and ending with a letter or digit",
   );
 
+/**
+ * For checks across fields or items: run them only once those are valid themselves, so one mistake yields one
+ * message (a weight of -1 is "must not be negative", not also "no backend has a weight above 0").
+ */
+export const onceFieldsAreValid = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
 export const labelsSchema = z.record(z.string(), z.string());
 
 /** Tags select a subset of a service's instances, e.g. `{ version: "v2" }`. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema, portSchema, protocolSchema, tagsSchema } from "./common.ts";
+import { nameSchema, onceFieldsAreValid, portSchema, protocolSchema, tagsSchema } from "./common.ts";
 import { defineKind } from "./define-kind.ts";
 
 export const inboundSchema = z.strictObject({
@@ -48,7 +48,7 @@ export const dataplaneSpecSchema = z
         });
       else seen.set(listener.port, `${listener.path[0]}[${listener.path[1]}]`);
     }
-  });
+  }, onceFieldsAreValid);
 export type DataplaneSpec = z.infer<typeof dataplaneSpecSchema>;
 export const dataplaneSchema = defineKind("Dataplane", dataplaneSpecSchema);
 export type Dataplane = z.infer<typeof dataplaneSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { portSchema, protocolSchema } from "./common.ts";
+import { onceFieldsAreValid, portSchema, protocolSchema } from "./common.ts";
 import { defineKind } from "./define-kind.ts";
 
 export const servicePortSchema = z.strictObject({
@@ -22,7 +22,7 @@ export const serviceSpecSchema = z.strictObject({
             message: `${entry.port} is already listed at ports[${first}]`,
           });
       });
-    }),
+    }, onceFieldsAreValid),
 });
 export const serviceSchema = defineKind("Service", serviceSpecSchema);
 export type Service = z.infer<typeof serviceSchema>;

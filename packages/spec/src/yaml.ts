@@ -1,4 +1,4 @@
-import { type Document, LineCounter, parseAllDocuments, stringify, type YAMLError } from "yaml";
+import { type Document, isScalar, LineCounter, parseAllDocuments, stringify, type YAMLError } from "yaml";
 import { checkResource } from "./check-resource.ts";
 import { type ResourceError, resourceError } from "./errors.ts";
 import { rememberSource, type SourceLocator, yamlLineOf } from "./locations.ts";
@@ -24,15 +24,18 @@ export function parseResources(text: string, options: ParseOptions = {}): Parsed
   const lineCounter = new LineCounter();
   const resources: Resource[] = [];
   const errors: ResourceError[] = [];
-  for (const document of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+  // logLevel "error": yaml would otherwise print process warnings (e.g. for collection keys) from inside a library;
+  // such documents still fail validation, with a message.
+  for (const document of parseAllDocuments(text, { lineCounter, prettyErrors: false, logLevel: "error" })) {
     const locator: SourceLocator = { source, lineOf: (path) => yamlLineOf(document, lineCounter, path) };
     const firstError = document.errors[0];
     if (firstError !== undefined) {
       errors.push(syntaxError(document, firstError, text, lineCounter, source));
       continue;
     }
-    // An empty document, e.g. after a trailing `---`, is not a mistake.
-    if (document.contents === null) continue;
+    // An empty document, e.g. after a trailing `---` or holding only comments, is not a mistake.
+    if (document.contents === null || (isScalar(document.contents) && document.contents.value === null))
+      continue;
     const value = readValue(document);
     if (value instanceof Error) {
       errors.push(resourceError({ source, line: locator.lineOf([]), path: [], message: value.message }));
@@ -114,6 +117,15 @@ function describeSyntaxError(
       break;
     case "TAB_AS_INDENT":
       return { message: "tabs are not allowed for indentation; use spaces", offset: start };
+    case "MISSING_CHAR": {
+      // yaml notices a missing closing quote where the text ends; the opening quote is the line to fix.
+      const quote = /closing (["'])quote/.exec(error.message)?.[1];
+      if (quote === undefined) break;
+      return {
+        message: `the ${quote} that opens a string here is never closed`,
+        offset: text.lastIndexOf(quote, start - 1),
+      };
+    }
     case "DUPLICATE_KEY": {
       const key = /^["']?([^"':\n]+)/.exec(text.slice(start))?.[1]?.trim();
       return { message: key ? `duplicate key "${key}"` : "duplicate key", offset: start };

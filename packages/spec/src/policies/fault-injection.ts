@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema, percentageSchema } from "../common.ts";
+import { durationSchema, onceFieldsAreValid, percentageSchema } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
 import { callerRefSchema, targetRefSchema } from "../target-ref.ts";
 
@@ -19,6 +19,9 @@ export const faultInjectionSpecSchema = z
       })
       .optional(),
   })
-  .refine((spec) => spec.delay !== undefined || spec.abort !== undefined, "needs a delay, an abort or both");
+  .refine((spec) => spec.delay !== undefined || spec.abort !== undefined, {
+    message: "needs a delay, an abort or both",
+    ...onceFieldsAreValid,
+  });
 export const faultInjectionSchema = defineKind("FaultInjection", faultInjectionSpecSchema);
 export type FaultInjection = z.infer<typeof faultInjectionSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema, percentageSchema, type Tags } from "../common.ts";
+import { durationSchema, onceFieldsAreValid, percentageSchema, type Tags } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
 import { serviceTargetRefSchema, subsetTagsSchema } from "../target-ref.ts";
 
@@ -31,6 +31,7 @@ export const rolloutSpecSchema = z
   .refine((spec) => !sameTags(spec.stable.tags, spec.canary.tags), {
     path: ["canary", "tags"],
     message: "must differ from stable.tags",
+    ...onceFieldsAreValid,
   });
 export const rolloutSchema = defineKind("Rollout", rolloutSpecSchema);
 export type Rollout = z.infer<typeof rolloutSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpMethodSchema, nameSchema, percentageSchema, tagsSchema } from "../common.ts";
+import { httpMethodSchema, nameSchema, onceFieldsAreValid, percentageSchema, tagsSchema } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
 import { overridesOf } from "../overrides.ts";
 import { serviceTargetRefSchema } from "../target-ref.ts";
@@ -59,7 +59,10 @@ export const routeRuleSchema = z.strictObject({
   backendRefs: z
     .array(backendRefSchema)
     .min(1, "needs at least one backend")
-    .refine((refs) => refs.some((ref) => ref.weight > 0), "at least one backend needs a weight above 0"),
+    .refine((refs) => refs.some((ref) => ref.weight > 0), {
+      message: "at least one backend needs a weight above 0",
+      ...onceFieldsAreValid,
+    }),
   filters: z.array(routeFilterSchema).default([]),
   /** Overrides the Timeout policy in force for this rule only; absent fields keep that policy's values. */
   timeout: overridesOf(timeoutConfigSchema).optional(),
