@@ -1,5 +1,4 @@
-import type { z } from "zod";
-import { type ResourceError, ResourceValidationError, resourceError } from "./errors.ts";
+import { errorsFromIssues, type ResourceError, ResourceValidationError } from "./errors.ts";
 import type { SourceLocator } from "./locations.ts";
 import {
   isKind,
@@ -26,42 +25,25 @@ export function checkResource(value: unknown, locator?: SourceLocator): Resource
   const declaredKind = isRecord(value) ? value.kind : undefined;
   const metadata = isRecord(value) ? value.metadata : undefined;
   const name = isRecord(metadata) && typeof metadata.name === "string" ? metadata.name : undefined;
-  const fail = (
-    errors: { path: readonly PropertyKey[]; message: string; locate?: readonly PropertyKey[] }[],
-  ): ResourceCheck => ({
+  const context = { kind: isKind(declaredKind) ? declaredKind : undefined, name, locator };
+  const fail = (path: PropertyKey[], message: string): ResourceCheck => ({
     resource: undefined,
-    errors: errors.map((error) =>
-      resourceError({
-        kind: isKind(declaredKind) ? declaredKind : undefined,
-        name,
-        source: locator?.source,
-        line: locator?.lineOf(error.locate ?? error.path),
-        path: error.path,
-        message: error.message,
-      }),
-    ),
+    errors: errorsFromIssues([{ code: "custom", path, message }], context),
   });
 
-  if (!isRecord(value))
-    return fail([{ path: [], message: "a resource must be a mapping with kind, metadata and spec" }]);
-  if (declaredKind === undefined) return fail([{ path: ["kind"], message: `is required; ${KNOWN_KINDS}` }]);
+  if (!isRecord(value)) return fail([], "a resource must be a mapping with kind, metadata and spec");
+  if (declaredKind === undefined) return fail(["kind"], `is required; ${KNOWN_KINDS}`);
   if (!isKind(declaredKind)) {
     const described =
       typeof declaredKind === "string"
         ? `"${declaredKind}"${didYouMean(declaredKind, KINDS)}`
         : String(declaredKind);
-    return fail([{ path: ["kind"], message: `unknown kind ${described}; ${KNOWN_KINDS}` }]);
+    return fail(["kind"], `unknown kind ${described}; ${KNOWN_KINDS}`);
   }
 
   const result = resourceSchemas[declaredKind].safeParse(value);
   if (result.success) return { resource: result.data as Resource, errors: [] };
-  return fail(
-    result.error.issues.map((issue) => ({
-      path: issue.path,
-      message: issue.message,
-      locate: locateIssue(issue),
-    })),
-  );
+  return { resource: undefined, errors: errorsFromIssues(result.error.issues, context) };
 }
 
 /** The resource as stored and sent: every default filled in. Throws `ResourceValidationError` if invalid. */
@@ -69,13 +51,6 @@ export function withDefaults<R extends ResourceInput>(resource: R): ResourceOf<R
   const check = checkResource(resource);
   if (check.resource === undefined) throw new ResourceValidationError(check.errors);
   return check.resource as ResourceOf<R["kind"] & Kind>;
-}
-
-/** An unknown field is reported on its object, but the line that matters is the field's own. */
-function locateIssue(issue: z.core.$ZodIssue): readonly PropertyKey[] {
-  if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined)
-    return [...issue.path, issue.keys[0]];
-  return issue.path;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { SourceLocator } from "./locations.ts";
+
 /**
  * A problem with one resource, as a plain value (it crosses tRPC and reaches the console and loomctl unchanged).
  * `formatted` reads: `TrafficRoute "cart" (line 7) spec.rules[0].backendRefs: at least one backend needs a weight above 0`.
@@ -51,6 +54,37 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else formatted += `[${JSON.stringify(String(segment))}]`;
   }
   return formatted;
+}
+
+export interface IssueContext {
+  kind?: string;
+  name?: string;
+  /** Where the parsed value came from; without it errors carry no line. */
+  locator?: SourceLocator;
+}
+
+/** zod's issues as Loom errors: one per issue, each with its path, message and (given a locator) line. */
+export function errorsFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  context: IssueContext,
+): ResourceError[] {
+  return issues.map((issue) =>
+    resourceError({
+      kind: context.kind,
+      name: context.name,
+      source: context.locator?.source,
+      line: context.locator?.lineOf(locateIssue(issue)),
+      path: issue.path,
+      message: issue.message,
+    }),
+  );
+}
+
+/** An unknown field is reported on its object, but the line that matters is the field's own. */
+function locateIssue(issue: z.core.$ZodIssue): readonly PropertyKey[] {
+  if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined)
+    return [...issue.path, issue.keys[0]];
+  return issue.path;
 }
 
 /** Thrown by the few helpers that cannot return errors as values (e.g. `withDefaults`). */

@@ -1,8 +1,10 @@
-import { type Document, isScalar, LineCounter, parseAllDocuments, stringify, type YAMLError } from "yaml";
+import { stringify } from "yaml";
+import type { z } from "zod";
 import { checkResource } from "./check-resource.ts";
-import { type ResourceError, resourceError } from "./errors.ts";
-import { rememberSource, type SourceLocator, yamlLineOf } from "./locations.ts";
+import { errorsFromIssues, type ResourceError, resourceError } from "./errors.ts";
+import { rememberSource } from "./locations.ts";
 import type { Resource } from "./resource.ts";
+import { readYamlDocuments } from "./yaml-documents.ts";
 
 export interface ParsedResources {
   /** Every valid document, defaults filled, in source order. */
@@ -20,31 +22,17 @@ export interface ParseOptions {
  * documents are still read.
  */
 export function parseResources(text: string, options: ParseOptions = {}): ParsedResources {
-  const { source } = options;
-  const lineCounter = new LineCounter();
   const resources: Resource[] = [];
   const errors: ResourceError[] = [];
-  // logLevel "error": yaml would otherwise print process warnings (e.g. for collection keys) from inside a library;
-  // such documents still fail validation, with a message.
-  for (const document of parseAllDocuments(text, { lineCounter, prettyErrors: false, logLevel: "error" })) {
-    const locator: SourceLocator = { source, lineOf: (path) => yamlLineOf(document, lineCounter, path) };
-    const firstError = document.errors[0];
-    if (firstError !== undefined) {
-      errors.push(syntaxError(document, firstError, text, lineCounter, source));
+  for (const document of readYamlDocuments(text, options.source)) {
+    if (document.error !== undefined) {
+      errors.push(document.error);
       continue;
     }
-    // An empty document, e.g. after a trailing `---` or holding only comments, is not a mistake.
-    if (document.contents === null || (isScalar(document.contents) && document.contents.value === null))
-      continue;
-    const value = readValue(document);
-    if (value instanceof Error) {
-      errors.push(resourceError({ source, line: locator.lineOf([]), path: [], message: value.message }));
-      continue;
-    }
-    const check = checkResource(value, locator);
+    const check = checkResource(document.value, document.locator);
     if (check.resource === undefined) errors.push(...check.errors);
     else {
-      rememberSource(check.resource, locator);
+      rememberSource(check.resource, document.locator);
       resources.push(check.resource);
     }
   }
@@ -56,84 +44,28 @@ export function stringifyResources(resources: readonly Resource[]): string {
   return resources.map((resource) => stringify(resource, { lineWidth: 0 })).join("---\n");
 }
 
-function readValue(document: Document): unknown {
-  try {
-    return document.toJS();
-  } catch (error) {
-    // yaml refuses documents whose aliases expand excessively (a "billion laughs" guard).
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
-
 /**
- * One error per broken document: yaml's later errors there are mostly consequences of the first.
- * Kind and name come from what could still be read, to tell the documents of a file apart.
+ * Reads a single-document YAML file that is not a resource (the proxy's bootstrap) with the same error
+ * format and line numbers. Never throws.
  */
-function syntaxError(
-  document: Document,
-  error: YAMLError,
+export function parseYamlDocument<S extends z.ZodType>(
   text: string,
-  lineCounter: LineCounter,
-  source: string | undefined,
-): ResourceError {
-  const { message, offset } = describeSyntaxError(document.errors, error, text);
-  const partial = readValue(document) as { kind?: unknown; metadata?: { name?: unknown } } | null;
-  return resourceError({
-    kind: typeof partial?.kind === "string" ? partial.kind : undefined,
-    name: typeof partial?.metadata?.name === "string" ? partial.metadata.name : undefined,
-    source,
-    line: lineCounter.linePos(offset).line,
-    path: [],
-    message,
-  });
-}
-
-function describeSyntaxError(
-  errors: readonly YAMLError[],
-  error: YAMLError,
-  text: string,
-): { message: string; offset: number } {
-  const [start] = error.pos;
-  switch (error.code) {
-    case "BLOCK_AS_IMPLICIT_KEY": {
-      // yaml reports an over-indented line as a multi-line key that starts on the line above.
-      const multiline = errors.find(
-        (other) => other.code === "MULTILINE_IMPLICIT_KEY" && other.pos[0] === start,
-      );
-      if (multiline === undefined) break;
-      return {
-        message: "bad indentation: this line is indented deeper than the one above",
-        offset: multiline.pos[1],
-      };
-    }
-    case "MULTILINE_IMPLICIT_KEY":
-      return { message: 'expected "key: value"; is a ":" missing?', offset: start };
-    case "BAD_INDENT":
-      if (error.message.startsWith("All mapping items"))
-        return {
-          message: "bad indentation: the keys of a mapping must start at the same column",
-          offset: start,
-        };
-      break;
-    case "TAB_AS_INDENT":
-      return { message: "tabs are not allowed for indentation; use spaces", offset: start };
-    case "MISSING_CHAR": {
-      // yaml notices a missing closing quote where the text ends; the opening quote is the line to fix.
-      const quote = /closing (["'])quote/.exec(error.message)?.[1];
-      if (quote === undefined) break;
-      return {
-        message: `the ${quote} that opens a string here is never closed`,
-        offset: text.lastIndexOf(quote, start - 1),
-      };
-    }
-    case "DUPLICATE_KEY": {
-      const key = /^["']?([^"':\n]+)/.exec(text.slice(start))?.[1]?.trim();
-      return { message: key ? `duplicate key "${key}"` : "duplicate key", offset: start };
-    }
+  schema: S,
+  options: ParseOptions = {},
+): { value: z.output<S>; errors: [] } | { value: undefined; errors: ResourceError[] } {
+  const { source } = options;
+  const [document, extra] = readYamlDocuments(text, source);
+  if (document === undefined)
+    return { value: undefined, errors: [resourceError({ source, path: [], message: "is empty" })] };
+  if (document.error !== undefined) return { value: undefined, errors: [document.error] };
+  if (extra !== undefined) {
+    const line = extra.error === undefined ? extra.locator.lineOf([]) : extra.error.line;
+    return {
+      value: undefined,
+      errors: [resourceError({ source, line, path: [], message: "must hold one document, not several" })],
+    };
   }
-  return { message: lowerFirst(error.message), offset: start };
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  const result = schema.safeParse(document.value);
+  if (result.success) return { value: result.data, errors: [] };
+  return { value: undefined, errors: errorsFromIssues(result.error.issues, { locator: document.locator }) };
 }

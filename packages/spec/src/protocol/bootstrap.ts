@@ -4,6 +4,11 @@ import { dataplaneSpecSchema } from "../dataplane.ts";
 import { identityFieldsSchema } from "../metadata.ts";
 import { snapshotSchema } from "./snapshot.ts";
 
+const httpUrlSchema = z.url({
+  protocol: /^https?$/,
+  error: "must be an http(s) URL such as https://host:port",
+});
+
 export const gatewayRouteSchema = z.strictObject({
   /** Host header to match (without port); absent matches any host. */
   host: z.string().optional(),
@@ -23,7 +28,7 @@ export const bootstrapSchema = z
     adminPort: portSchema,
     controlPlane: z
       .strictObject({
-        url: z.url(),
+        url: httpUrlSchema,
         /** PEM bundle to trust the control plane's HTTPS certificate. */
         caFile: z.string().optional(),
         /** The dataplane token, inline or from a file (preferred: keeps it out of process listings). */
@@ -44,7 +49,7 @@ export const bootstrapSchema = z
         routes: z.array(gatewayRouteSchema).min(1, "needs at least one route"),
       })
       .optional(),
-    tracing: z.strictObject({ otlpUrl: z.url().optional() }).prefault({}),
+    tracing: z.strictObject({ otlpUrl: httpUrlSchema.optional() }).prefault({}),
     accessLog: z.boolean().default(false),
     /** Bearer token required by the admin port's /tap; absent means tap is refused. */
     tapToken: z.string().optional(),
@@ -64,3 +69,4 @@ export const bootstrapSchema = z
       });
   });
 export type Bootstrap = z.infer<typeof bootstrapSchema>;
+export type BootstrapInput = z.input<typeof bootstrapSchema>;

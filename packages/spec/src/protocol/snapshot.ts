@@ -78,3 +78,5 @@ export const snapshotSchema = z.object({
   outbounds: z.array(outboundSnapshotSchema),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
+/** A snapshot as the control plane builds it, before defaults are filled in. */
+export type SnapshotInput = z.input<typeof snapshotSchema>;
