@@ -4,7 +4,7 @@ import { type Rejection, reject } from "./rejection.ts";
 
 type AppliedRateLimit = NonNullable<InboundSnapshot["rateLimit"]>;
 
-/** Refilled continuously at `rate` tokens per ms up to `capacity`. */
+/** Refilled continuously at `ratePerMs` up to `capacity`. */
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
@@ -31,7 +31,11 @@ export class TokenBucket {
   }
 }
 
-/** Local rate limit of the inbound side: one bucket shared by the callers the policy names. */
+/**
+ * Local rate limit of the inbound side: one bucket shared by the callers the policy names. It holds one
+ * interval's requests plus the burst, so after a quiet spell callers may spend an interval's worth at once;
+ * over any time t it admits at most rate × t + requests + burst.
+ */
 export class RateLimitFilter {
   readonly bucket: TokenBucket;
 
