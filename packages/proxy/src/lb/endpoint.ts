@@ -48,9 +48,13 @@ export class EndpointState {
     this.sampledAt = now;
   }
 
-  /** Expected cost of sending one more request here. */
-  cost(): number {
-    return this.latencyMs * (this.inFlight + 1);
+  /**
+   * Expected cost of sending one more request here. The estimate fades while no responses arrive (as in
+   * Finagle's peak EWMA), so an endpoint that was skipped, or ejected, gets tried again instead of being
+   * judged forever on old samples.
+   */
+  cost(now: number): number {
+    return this.latencyMs * Math.exp(-(now - this.sampledAt) / EWMA_DECAY_MS) * (this.inFlight + 1);
   }
 }
 

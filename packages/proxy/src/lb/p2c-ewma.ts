@@ -22,5 +22,5 @@ export function pickEndpoint(
   if (second >= first) second += 1;
   const a = candidates[first] as EndpointState;
   const b = candidates[second] as EndpointState;
-  return a.cost() <= b.cost() ? a : b;
+  return a.cost(now) <= b.cost(now) ? a : b;
 }
