@@ -3,8 +3,8 @@ import { z } from "zod";
 /** DNS-1123 label: what Kubernetes accepts as a name, so resources move between Loom and k8s unchanged. */
 export const nameSchema = z
   .string()
-  .min(1, "must not be empty")
-  .max(63, "must be at most 63 characters")
+  .min(1)
+  .max(63)
   .regex(
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
     "must be lowercase letters, digits and '-', starting and ending with a letter or digit",
@@ -43,7 +43,7 @@ export const percentageSchema = z
 
 export const portSchema = z
   .number()
-  .int("must be an integer")
+  .int()
   .min(1, "must be a port (1-65535)")
   .max(65535, "must be a port (1-65535)");
 

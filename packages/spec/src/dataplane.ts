@@ -23,7 +23,7 @@ export const dataplaneSpecSchema = z
     service: nameSchema,
     tags: tagsSchema.default({}),
     /** Address peers use to reach this instance's inbound port. */
-    address: z.string().min(1, "must not be empty").default("127.0.0.1"),
+    address: z.string().min(1).default("127.0.0.1"),
     inbound: z.array(inboundSchema).default([]),
     outbounds: z.array(outboundSchema).default([]),
     gateway: z.boolean().default(false),

@@ -67,6 +67,19 @@ describe("Mesh", () => {
     ]);
   });
 
+  it("refuses mtls written as a mode instead of a mapping, and a name too long", () => {
+    expect(messagesOf(yaml`
+      kind: Mesh
+      metadata:
+        name: ${"m".repeat(64)}
+      spec:
+        mtls: strict
+    `)).toEqual([
+      `Mesh "${"m".repeat(64)}" (line 3) metadata.name: must be at most 63 characters long`,
+      `Mesh "${"m".repeat(64)}" (line 5) spec.mtls: expected a mapping, got a string`,
+    ]);
+  });
+
   it("refuses an unknown default permission", () => {
     expect(
       messagesOf(yaml`
@@ -363,7 +376,7 @@ describe("TrafficRoute", () => {
     ).toEqual([
       `TrafficRoute "cart" (line 4) spec.targetRef.kind: must be "Service"`,
       `TrafficRoute "cart" (line 5) spec.rules: needs at least one rule`,
-      `TrafficRoute "orders" (line 12) spec.rules[0].matches[0].path.value: must start with '/'`,
+      `TrafficRoute "orders" (line 12) spec.rules[0].matches[0].path.value: must start with "/"`,
     ]);
   });
 
@@ -780,7 +793,7 @@ describe("HealthCheck", () => {
         targetRef: { kind: Service, name: cart }
         path: healthz
     `),
-    ).toEqual([`HealthCheck "cart" (line 5) spec.path: must start with '/'`]);
+    ).toEqual([`HealthCheck "cart" (line 5) spec.path: must start with "/"`]);
   });
 
   it("refuses a zero threshold and a bad duration", () => {

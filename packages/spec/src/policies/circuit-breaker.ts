@@ -3,7 +3,7 @@ import { durationSchema, percentageSchema } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
 import { targetRefSchema } from "../target-ref.ts";
 
-const countSchema = z.number().int("must be an integer").min(1, "must be at least 1");
+const countSchema = z.number().int().min(1);
 
 export const outlierDetectionSchema = z.strictObject({
   consecutive5xx: countSchema.default(5),

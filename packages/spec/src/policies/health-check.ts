@@ -8,10 +8,10 @@ export const healthCheckSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   interval: durationSchema.default("10s"),
   timeout: durationSchema.default("2s"),
-  unhealthyThreshold: z.number().int().min(1, "must be at least 1").default(3),
-  healthyThreshold: z.number().int().min(1, "must be at least 1").default(1),
+  unhealthyThreshold: z.number().int().min(1).default(3),
+  healthyThreshold: z.number().int().min(1).default(1),
   /** HTTP path to GET; absent means a TCP connect check. */
-  path: z.string().startsWith("/", "must start with '/'").optional(),
+  path: z.string().startsWith("/").optional(),
 });
 export const healthCheckSchema = defineKind("HealthCheck", healthCheckSpecSchema);
 export type HealthCheck = z.infer<typeof healthCheckSchema>;

@@ -8,10 +8,10 @@ export const rateLimitSpecSchema = z.strictObject({
   targetRef: targetRefSchema,
   /** Limit only these callers; absent means all callers share the bucket. */
   from: z.array(z.strictObject({ targetRef: callerRefSchema })).optional(),
-  requests: z.number().int("must be an integer").min(1, "must be at least 1"),
+  requests: z.number().int().min(1),
   interval: durationSchema.default("1s"),
   /** Extra tokens allowed in a burst above the steady rate. */
-  burst: z.number().int("must be an integer").min(0, "must not be negative").default(0),
+  burst: z.number().int().min(0).default(0),
   onRateLimit: z
     .strictObject({
       status: z

@@ -15,12 +15,7 @@ export type RetryCondition = z.infer<typeof retryConditionSchema>;
 /** Also embedded in a TrafficRoute rule, where it overrides the Retry kind for that rule only. */
 export const retryConfigSchema = z.strictObject({
   /** Total tries including the first; 1 means no retry. */
-  attempts: z
-    .number()
-    .int("must be an integer")
-    .min(1, "must be at least 1")
-    .max(10, "must be at most 10")
-    .default(3),
+  attempts: z.number().int().min(1).max(10).default(3),
   retryOn: z
     .array(retryConditionSchema)
     .min(1, "needs at least one condition")

@@ -20,7 +20,7 @@ export const rolloutSpecSchema = z
         /** The canary's success rate may fall at most this many points below the stable version's. */
         maxSuccessRateDrop: percentageSchema.default(1),
         /** The canary's p99 may be at most this multiple of the stable version's. */
-        maxP99Ratio: z.number().min(1, "must be at least 1").default(1.5),
+        maxP99Ratio: z.number().min(1).default(1.5),
         /** Below this many requests in a step's window the gate waits instead of judging. */
         minRequests: z.number().int().min(0).default(20),
       })

@@ -15,7 +15,7 @@ export const permissionRuleSchema = z.strictObject({
     .object({
       methods: z.array(httpMethodSchema).default([]),
       /** Path prefixes. */
-      paths: z.array(z.string().startsWith("/", "must start with '/'")).default([]),
+      paths: z.array(z.string().startsWith("/")).default([]),
     })
     .optional(),
 });

@@ -9,12 +9,12 @@ import { timeoutConfigSchema } from "./timeout.ts";
 /** Shaped after Gateway API HTTPRoute (GAMMA) so the vocabulary is familiar. */
 export const pathMatchSchema = z.strictObject({
   type: z.enum(["Exact", "PathPrefix", "RegularExpression"]).default("PathPrefix"),
-  value: z.string().startsWith("/", "must start with '/'"),
+  value: z.string().startsWith("/"),
 });
 
 export const headerMatchSchema = z.strictObject({
   type: z.enum(["Exact", "RegularExpression"]).default("Exact"),
-  name: z.string().min(1, "must not be empty"),
+  name: z.string().min(1),
   value: z.string(),
 });
 
@@ -30,7 +30,7 @@ export const backendRefSchema = z.strictObject({
   name: nameSchema.optional(),
   tags: tagsSchema.default({}),
   /** Relative weight: shares are weight / sum of weights; 0 keeps a backend listed but idle. */
-  weight: z.number().int("must be an integer").min(0, "must not be negative").default(1),
+  weight: z.number().int().min(0).default(1),
 });
 export type BackendRef = z.infer<typeof backendRefSchema>;
 

@@ -12,7 +12,7 @@ const httpUrlSchema = z.url({
 export const gatewayRouteSchema = z.strictObject({
   /** Host header to match (without port); absent matches any host. */
   host: z.string().optional(),
-  pathPrefix: z.string().startsWith("/", "must start with '/'").default("/"),
+  pathPrefix: z.string().startsWith("/").default("/"),
   /** A service that is also one of this dataplane's outbounds. */
   service: nameSchema,
 });
