@@ -9,7 +9,7 @@ export {
   startProcess,
   waitForLine,
 } from "./process.ts";
-export { registeredProcesses, stopAll } from "./registry.ts";
+export { stopAll } from "./registry.ts";
 export { testModeEnv } from "./test-mode.ts";
 export { useProcesses } from "./vitest.ts";
 export { type WaitForHttpOptions, type WaitForOptions, waitFor, waitForHttp } from "./wait.ts";
