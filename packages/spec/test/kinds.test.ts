@@ -68,13 +68,15 @@ describe("Mesh", () => {
   });
 
   it("refuses mtls written as a mode instead of a mapping, and a name too long", () => {
-    expect(messagesOf(yaml`
+    expect(
+      messagesOf(yaml`
       kind: Mesh
       metadata:
         name: ${"m".repeat(64)}
       spec:
         mtls: strict
-    `)).toEqual([
+    `),
+    ).toEqual([
       `Mesh "${"m".repeat(64)}" (line 3) metadata.name: must be at most 63 characters long`,
       `Mesh "${"m".repeat(64)}" (line 5) spec.mtls: expected a mapping, got a string`,
     ]);
