@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError, openStore, type Store } from "../../src/store/index.ts";
+import { type TestDatabase, testProviders } from "./test-databases.ts";
+
+const hour = 3_600_000;
+
+for (const { provider, skip, createDatabase } of testProviders) {
+  describe.skipIf(skip)(`dataplanes, acks, certificates and rollouts on ${provider}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+
+    beforeAll(async () => {
+      database = await createDatabase();
+      store = await openStore({ databaseUrl: database.url });
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await database?.drop();
+    });
+
+    const cart = {
+      name: "cart-1",
+      mesh: "default",
+      service: "cart",
+      tags: { version: "v1" },
+      address: "127.0.0.1",
+      ports: [{ port: 8080, protocol: "http" }],
+    };
+
+    it("registers proxies, re-registers them in place, and tracks liveness", async () => {
+      const first = await store.dataplanes.register(cart);
+      expect(first).toMatchObject({ ...cart, namespace: "default", status: "online", ackedVersion: null });
+
+      const again = await store.dataplanes.register({
+        ...cart,
+        address: "127.0.0.2",
+        tags: { version: "v2" },
+      });
+      expect(again.id).toBe(first.id);
+      expect(again).toMatchObject({ address: "127.0.0.2", tags: { version: "v2" } });
+
+      await store.dataplanes.markOffline(first.id);
+      expect((await store.dataplanes.get(first.id))?.status).toBe("offline");
+      await store.dataplanes.markSeen(first.id);
+      expect((await store.dataplanes.find({ mesh: "default", name: "cart-1" }))?.status).toBe("online");
+
+      const stale = await store.dataplanes.register({ ...cart, name: "cart-2" });
+      await store.dataplanes.markSeen(stale.id, new Date(Date.now() - hour));
+      expect(await store.dataplanes.markOfflineIfNotSeenSince(new Date(Date.now() - 60_000))).toBe(1);
+      expect(
+        (await store.dataplanes.list({ service: "cart", status: "online" })).map((dp) => dp.name),
+      ).toEqual(["cart-1"]);
+      await expect(store.dataplanes.markSeen(999_999)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("records ACKs and NACKs and keeps the proxy's acked version and last NACK", async () => {
+      const dataplane = await store.dataplanes.register({ ...cart, name: "cart-acks" });
+      await store.propagationAcks.record({ dataplaneId: dataplane.id, version: "v1", ok: true });
+      await store.propagationAcks.record({
+        dataplaneId: dataplane.id,
+        version: "v2",
+        ok: false,
+        error: "outbound port 9000 in use",
+      });
+      expect(await store.dataplanes.get(dataplane.id)).toMatchObject({
+        ackedVersion: "v1",
+        lastNack: "outbound port 9000 in use",
+      });
+      await store.propagationAcks.record({ dataplaneId: dataplane.id, version: "v3", ok: true });
+      expect(await store.dataplanes.get(dataplane.id)).toMatchObject({ ackedVersion: "v3", lastNack: null });
+
+      const v2 = await store.propagationAcks.listForVersion("v2");
+      expect(v2.map(({ ok, error }) => ({ ok, error }))).toEqual([
+        { ok: false, error: "outbound port 9000 in use" },
+      ]);
+      const newestFirst = await store.propagationAcks.listForDataplane(dataplane.id);
+      expect(newestFirst.map((ack) => ack.version)).toEqual(["v3", "v2", "v1"]);
+
+      expect(await store.propagationAcks.prune(new Date(Date.now() + 1_000))).toBeGreaterThanOrEqual(3);
+      expect(await store.propagationAcks.listForDataplane(dataplane.id)).toEqual([]);
+    });
+
+    it("records certificates, finds the valid ones, and revokes them", async () => {
+      const dataplane = await store.dataplanes.register({ ...cart, name: "cart-certs" });
+      const identity = "spiffe://mesh.local/ns/default/sa/cart";
+      const now = Date.now();
+      await store.certificates.record({
+        serial: "01",
+        identity,
+        dataplaneId: dataplane.id,
+        notBefore: new Date(now - 2 * hour),
+        notAfter: new Date(now - hour),
+      });
+      const current = await store.certificates.record({
+        serial: "02",
+        identity,
+        dataplaneId: dataplane.id,
+        notBefore: new Date(now - hour),
+        notAfter: new Date(now + hour),
+      });
+      expect(current.notAfter.getTime()).toBe(now + hour);
+
+      const valid = await store.certificates.list({ dataplaneId: dataplane.id, validAt: new Date(now) });
+      expect(valid.map((certificate) => certificate.serial)).toEqual(["02"]);
+
+      const revoked = await store.certificates.revoke("02", { actor: "ca" });
+      expect(revoked.revokedAt).toBeInstanceOf(Date);
+      expect(await store.certificates.list({ identity, validAt: new Date(now) })).toEqual([]);
+      expect(await store.certificates.get("01")).toMatchObject({ serial: "01", revokedAt: null });
+
+      await store.dataplanes.remove(dataplane.id);
+      expect((await store.certificates.get("02"))?.dataplaneId).toBeNull();
+      expect((await store.auditLog.list({ kind: "Certificate" })).map((row) => row.name)).toEqual(["02"]);
+    });
+
+    it("saves and resumes rollout state", async () => {
+      const key = { mesh: "default", name: "cart-canary" };
+      expect(await store.rolloutStates.get(key)).toBeNull();
+      const startedAt = new Date();
+      await store.rolloutStates.save({
+        ...key,
+        state: "progressing",
+        currentStep: 0,
+        startedAt,
+        history: [],
+      });
+      const saved = await store.rolloutStates.save({
+        ...key,
+        state: "paused",
+        currentStep: 2,
+        startedAt,
+        history: [{ step: 1, at: startedAt.toISOString() }],
+      });
+      expect(saved).toMatchObject({ namespace: "default", state: "paused", currentStep: 2 });
+      expect(await store.rolloutStates.get(key)).toEqual(saved);
+      expect(await store.rolloutStates.list({ mesh: "default" })).toHaveLength(1);
+      await store.rolloutStates.delete(key);
+      expect(await store.rolloutStates.get(key)).toBeNull();
+    });
+  });
+}
