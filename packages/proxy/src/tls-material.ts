@@ -6,7 +6,7 @@ import { peerSpiffeId, verifyPeerIdentity } from "./tls/spiffe.ts";
 /**
  * The mesh identity a proxy presents and verifies. Standalone mode reads it from files
  * (`FileTlsMaterial`); managed mode gets it from the CA and rotates it (src/tls/ implements this there).
- * Listeners ask for a context per new connection, so a rotated certificate applies without dropping any.
+ * Listeners and pools read it per new connection, so a rotated certificate applies without dropping any.
  */
 export interface TlsMaterial {
   /** This proxy's SPIFFE ID. */
@@ -15,6 +15,8 @@ export interface TlsMaterial {
   readonly notAfter: Date;
   /** Server side of inbound mTLS: this proxy's certificate and the roots callers must chain to. */
   serverContext(): tls.SecureContext;
+  /** The same as options, for `tls.Server#setSecureContext`; read again whenever serverContext() changes. */
+  serverContextOptions(): tls.SecureContextOptions;
   /** Options to dial a peer proxy whose certificate must carry `expectedIdentity` as URI SAN. */
   clientOptions(expectedIdentity: string): tls.ConnectionOptions;
 }
@@ -29,6 +31,7 @@ export interface TlsFiles {
 export class FileTlsMaterial implements TlsMaterial {
   readonly identity: string;
   readonly notAfter: Date;
+  private readonly options: tls.SecureContextOptions;
   private readonly context: tls.SecureContext;
 
   constructor(files: TlsFiles) {
@@ -40,11 +43,16 @@ export class FileTlsMaterial implements TlsMaterial {
     if (!identity) throw new Error(`${files.certFile} carries no SPIFFE URI SAN`);
     this.identity = identity;
     this.notAfter = new Date(leaf.validTo);
-    this.context = tls.createSecureContext({ cert, key, ca });
+    this.options = { cert, key, ca };
+    this.context = tls.createSecureContext(this.options);
   }
 
   serverContext(): tls.SecureContext {
     return this.context;
+  }
+
+  serverContextOptions(): tls.SecureContextOptions {
+    return this.options;
   }
 
   clientOptions(expectedIdentity: string): tls.ConnectionOptions {

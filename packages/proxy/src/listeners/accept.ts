@@ -25,48 +25,57 @@ export interface MeshAcceptOptions {
  * bundle and carries a SPIFFE ID of this mesh's trust domain, or the connection is closed.
  */
 export function createMeshListener(options: MeshAcceptOptions): net.Server {
+  const terminateTls = tlsTerminator(options);
   return net.createServer({ noDelay: true }, (socket) => {
     socket.on("error", () => socket.destroy());
     const mode = options.mode();
     if (mode === "off") return options.serve(socket);
-    if (mode === "strict") return upgrade(socket, options);
+    if (mode === "strict") return terminateTls(socket);
     socket.once("data", (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
-      if (first[0] === TLS_HANDSHAKE) upgrade(socket, options);
-      else options.serve(socket);
+      if (first[0] === TLS_HANDSHAKE) return terminateTls(socket);
+      options.serve(socket);
+      // The byte we peeked at waits in the stream's buffer; flowing again hands it to the new owner.
+      socket.resume();
     });
   });
 }
 
-function upgrade(socket: net.Socket, options: MeshAcceptOptions): void {
-  const material = options.tls();
-  if (!material) {
-    socket.destroy();
-    return;
-  }
-  const secure = new tls.TLSSocket(socket, {
-    isServer: true,
-    secureContext: material.serverContext(),
+/**
+ * A tls.Server that never listens: it gets connections handed over, verifies client certificates (and
+ * closes unauthorized ones), and is given the current certificate whenever the material rotated.
+ */
+function tlsTerminator(options: MeshAcceptOptions): (socket: net.Socket) => void {
+  const server = tls.createServer({
     requestCert: true,
     rejectUnauthorized: true,
     ALPNProtocols: options.alpn,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
-  const timer = setTimeout(() => secure.destroy(), HANDSHAKE_TIMEOUT_MS);
-  secure.on("error", () => secure.destroy());
-  secure.once("close", () => clearTimeout(timer));
-  secure.once("secure", () => {
-    clearTimeout(timer);
-    if (!isMeshPeer(secure, options.trustDomain())) {
-      secure.destroy();
+  let installed: tls.SecureContext | undefined;
+  server.on("tlsClientError", (_error, socket) => socket.destroy());
+  server.on("secureConnection", (socket: tls.TLSSocket) => {
+    socket.on("error", () => socket.destroy());
+    if (isMeshPeer(socket, options.trustDomain())) options.serve(socket);
+    else socket.destroy();
+  });
+  return (socket) => {
+    const material = options.tls();
+    if (!material) {
+      socket.destroy();
       return;
     }
-    options.serve(secure);
-  });
+    const current = material.serverContext();
+    if (current !== installed) {
+      server.setSecureContext(material.serverContextOptions());
+      installed = current;
+    }
+    server.emit("connection", socket);
+  };
 }
 
 function isMeshPeer(socket: tls.TLSSocket, trustDomain: string): boolean {
-  if (!socket.authorized) return false;
   const id = peerSpiffeId(socket.getPeerCertificate());
-  return id !== undefined && parseSpiffeId(id)?.trustDomain === trustDomain;
+  return socket.authorized && id !== undefined && parseSpiffeId(id)?.trustDomain === trustDomain;
 }
