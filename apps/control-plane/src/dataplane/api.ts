@@ -1,0 +1,269 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { spiffeId } from "@loom/proxy/tls";
+import {
+  ackRequestSchema,
+  csrRequestSchema,
+  DATAPLANE_API,
+  meshSpecSchema,
+  type RegisterResponse,
+  registerRequestSchema,
+  streamQuerySchema,
+  timer,
+} from "@loom/spec";
+import { type CertificateAuthority, CsrRejectedError, signWorkloadCsr } from "../ca/index.ts";
+import type { DataplaneRecord, DataplaneTokenRecord, Store } from "../store/index.ts";
+import { bearerToken, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
+import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
+import { dataplanePorts } from "./store-views.ts";
+
+export interface DataplaneApiDeps {
+  store: Pick<Store, "resources" | "dataplanes" | "dataplaneTokens" | "certificates" | "propagationAcks">;
+  ca: CertificateAuthority;
+  /** Unexpected failures (a store error, a stored resource that no longer validates); logged by default. */
+  onError?: (error: unknown) => void;
+}
+
+export interface DataplaneApi {
+  /** Serves the request if its path is a data-plane API path and returns true; otherwise returns false. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Call after a resource write: rebuilds the snapshots of `mesh` (every mesh when absent) and pushes those
+   * that changed. Resolves once they were written to the streams.
+   */
+  resourcesChanged(mesh?: string): Promise<void>;
+  /** Ends every stream and stops the heartbeat and offline timers. */
+  close(): Promise<void>;
+}
+
+/**
+ * The data-plane API, protocol v1: register, the snapshot stream, ACK/NACK, CSR. Every call carries a
+ * dataplane token; a token is scoped to one service, and everything it does (register, stream, ack, get a
+ * certificate) is held to that scope.
+ */
+export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
+  const { store, ca } = deps;
+  const onError = deps.onError ?? ((error: unknown) => console.error("data-plane API:", error));
+  const offlineAfterMs = timer("dataplaneOfflineAfterMs");
+  // A connected proxy must be seen more often than the offline cutoff, whatever the keep-alive setting.
+  const heartbeatIntervalMs = Math.min(timer("streamKeepAliveMs"), Math.floor(offlineAfterMs / 2));
+  const streams = new SnapshotStreams({ store, ca, onError });
+
+  async function authenticate(req: IncomingMessage): Promise<{ token: string; scope: DataplaneTokenRecord }> {
+    const token = bearerToken(req);
+    const scope = await store.dataplaneTokens.verify(token);
+    if (!scope) throw new HttpError(401, "the dataplane token is invalid or revoked");
+    return { token, scope };
+  }
+
+  /** The dataplane `id` names, if the token's service owns it: a token cannot act for another service's proxy. */
+  async function ownDataplane(scope: DataplaneTokenRecord, id: string): Promise<DataplaneRecord> {
+    const record = /^\d+$/.test(id) ? await store.dataplanes.get(Number(id)) : null;
+    if (!record) throw new HttpError(404, `dataplane ${id} is not registered`);
+    if (
+      record.mesh !== scope.mesh ||
+      record.namespace !== scope.namespace ||
+      record.service !== scope.service
+    ) {
+      throw new HttpError(
+        403,
+        `dataplane ${id} belongs to another service than this token's ${describe(scope)}`,
+      );
+    }
+    return record;
+  }
+
+  async function register(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { scope } = await authenticate(req);
+    const request = await readBody(req, registerRequestSchema);
+    if (
+      request.mesh !== scope.mesh ||
+      request.namespace !== scope.namespace ||
+      request.spec.service !== scope.service
+    ) {
+      throw new HttpError(
+        403,
+        `this token is for ${describe(scope)}; it cannot register a dataplane of service "${request.spec.service}" ` +
+          `(mesh "${request.mesh}", namespace "${request.namespace}")`,
+      );
+    }
+    const record = await store.dataplanes.register({
+      name: request.name,
+      mesh: request.mesh,
+      namespace: request.namespace,
+      service: request.spec.service,
+      tags: request.spec.tags,
+      address: request.spec.address,
+      ports: dataplanePorts(request.spec, request.adminPort),
+    });
+    // A new or changed endpoint: its peers' snapshots change.
+    void streams.changed(record.mesh);
+    const answer: RegisterResponse = { dataplaneId: String(record.id), heartbeatIntervalMs };
+    sendJson(res, 200, answer);
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { token, scope } = await authenticate(req);
+    const query = parseOrThrow(
+      streamQuerySchema,
+      Object.fromEntries(new URL(req.url ?? "", "http://x").searchParams),
+    );
+    const record = await ownDataplane(scope, query.dataplaneId);
+    await store.dataplanes.markSeen(record.id);
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+    });
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+    const session: StreamSession = {
+      dataplaneId: record.id,
+      mesh: record.mesh,
+      token,
+      res,
+      sentVersion: query.lastVersion,
+    };
+    res.on("close", () => {
+      // The offline countdown starts when the stream goes, not at the last heartbeat before it.
+      if (streams.close(session)) store.dataplanes.markSeen(record.id).catch(onError);
+    });
+    // Rebuilds the mesh: this proxy gets its snapshot, and peers learn of it if it was offline until now.
+    await streams.open(session);
+  }
+
+  async function ack(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { scope } = await authenticate(req);
+    const report = await readBody(req, ackRequestSchema);
+    const record = await ownDataplane(scope, report.dataplaneId);
+    await store.propagationAcks.record({
+      dataplaneId: record.id,
+      version: report.version,
+      ok: report.ok,
+      error: report.ok ? undefined : report.error,
+    });
+    res.writeHead(204).end();
+  }
+
+  async function csr(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { scope } = await authenticate(req);
+    const request = await readBody(req, csrRequestSchema);
+    const record = await ownDataplane(scope, request.dataplaneId);
+    // The identity comes from the token alone: nothing the proxy sends can change whose certificate it gets.
+    const identity = spiffeId(await trustDomain(scope.mesh), scope.namespace, scope.service);
+    let issued: Awaited<ReturnType<typeof signWorkloadCsr>>;
+    try {
+      issued = await signWorkloadCsr(ca, { csrPem: request.csrPem, identity });
+    } catch (error) {
+      if (error instanceof CsrRejectedError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    await store.certificates.record({
+      serial: issued.serial,
+      identity,
+      dataplaneId: record.id,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+    });
+    sendJson(res, 200, {
+      certificateChainPem: issued.certificateChainPem,
+      trustBundlePem: ca.trustBundlePem,
+      notAfter: issued.notAfter.toISOString(),
+    });
+  }
+
+  async function trustDomain(mesh: string): Promise<string> {
+    const meshes = await store.resources.list({ kind: "Mesh" });
+    const resource = meshes.find((candidate) => candidate.metadata.name === mesh);
+    return meshSpecSchema.parse(resource?.spec ?? {}).mtls.trustDomain;
+  }
+
+  /** Keep-alive comments double as the liveness signal; a revoked token loses its open streams here too. */
+  async function heartbeat(): Promise<void> {
+    const verdicts = new Map<string, Promise<DataplaneTokenRecord | null>>();
+    for (const session of [...streams.sessions]) {
+      session.res.write(": keepalive\n\n");
+      let verdict = verdicts.get(session.token);
+      if (!verdict) {
+        verdict = store.dataplaneTokens.verify(session.token);
+        verdicts.set(session.token, verdict);
+      }
+      if (await verdict) await store.dataplanes.markSeen(session.dataplaneId);
+      else session.res.end();
+    }
+  }
+
+  async function sweepOffline(): Promise<void> {
+    const markedOffline = await store.dataplanes.markOfflineIfNotSeenSince(
+      new Date(Date.now() - offlineAfterMs),
+    );
+    if (markedOffline > 0) await streams.changed();
+  }
+
+  const timers = [
+    repeat(heartbeat, heartbeatIntervalMs, onError),
+    repeat(sweepOffline, Math.max(250, Math.floor(offlineAfterMs / 8)), onError),
+  ];
+
+  const routes: Record<
+    string,
+    { method: string; serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> }
+  > = {
+    [DATAPLANE_API.register]: { method: "POST", serve: register },
+    [DATAPLANE_API.stream]: { method: "GET", serve: stream },
+    [DATAPLANE_API.ack]: { method: "POST", serve: ack },
+    [DATAPLANE_API.csr]: { method: "POST", serve: csr },
+  };
+
+  return {
+    handle(req, res) {
+      const route = routes[new URL(req.url ?? "/", "http://x").pathname];
+      if (!route) return false;
+      if (req.method !== route.method) {
+        res.setHeader("allow", route.method);
+        sendJson(res, 405, { error: `use ${route.method}` });
+        req.resume();
+        return true;
+      }
+      route.serve(req, res).catch((error: unknown) => {
+        if (!(error instanceof HttpError)) onError(error);
+        if (res.headersSent) return void res.end();
+        const status = error instanceof HttpError ? error.status : 500;
+        sendJson(res, status, { error: error instanceof HttpError ? error.message : "internal error" });
+        // Unread body (an early 401/413): close rather than read on, so garbage cannot hold the connection.
+        if (!req.complete) req.destroy();
+      });
+      return true;
+    },
+    resourcesChanged: (mesh) => streams.changed(mesh),
+    async close() {
+      for (const stop of timers) stop();
+      streams.closeAll();
+    },
+  };
+}
+
+function describe(scope: DataplaneTokenRecord): string {
+  return `service "${scope.service}" (mesh "${scope.mesh}", namespace "${scope.namespace}")`;
+}
+
+/** Runs `task` every `intervalMs`, never overlapping itself; returns a stop function. */
+function repeat(
+  task: () => Promise<void>,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+): () => void {
+  let timeout: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = () => {
+    task()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timeout = setTimeout(tick, intervalMs).unref();
+      });
+  };
+  timeout = setTimeout(tick, intervalMs).unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timeout);
+  };
+}

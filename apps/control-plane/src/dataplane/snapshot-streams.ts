@@ -1,0 +1,117 @@
+import type { ServerResponse } from "node:http";
+import type { Snapshot } from "@loom/spec";
+import type { CertificateAuthority } from "../ca/index.ts";
+import type { Store } from "../store/index.ts";
+import { buildSnapshot } from "./build-snapshot.ts";
+import { CoalescedTask } from "./coalesced-task.ts";
+import { dataplaneResource, SpecResourceCache } from "./store-views.ts";
+
+/** One proxy's open snapshot stream. */
+export interface StreamSession {
+  dataplaneId: number;
+  mesh: string;
+  token: string;
+  res: ServerResponse;
+  /** The version this proxy has (from its resume point, then from what we sent). */
+  sentVersion: string | undefined;
+}
+
+export interface SnapshotStreamsDeps {
+  store: Pick<Store, "resources" | "dataplanes">;
+  ca: CertificateAuthority;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * The open streams and the change fan-out: on a change in a mesh, every connected proxy of that mesh gets its
+ * snapshot rebuilt, and only those whose version moved are sent one. Rebuilds of one mesh are coalesced, so a
+ * burst of writes costs one or two rebuilds, not one per write.
+ */
+export class SnapshotStreams {
+  readonly #sessions = new Map<number, StreamSession>();
+  readonly #rebuilds = new Map<string, CoalescedTask>();
+  readonly #resources: SpecResourceCache;
+
+  constructor(private readonly deps: SnapshotStreamsDeps) {
+    this.#resources = new SpecResourceCache((stored, reason) =>
+      deps.onError(new Error(`skipping stored ${stored.kind} "${stored.metadata.name}": ${reason}`)),
+    );
+  }
+
+  get sessions(): Iterable<StreamSession> {
+    return this.#sessions.values();
+  }
+
+  /** Adds a stream (replacing an older one of the same proxy) and sends it its snapshot if it lacks it. */
+  async open(session: StreamSession): Promise<void> {
+    this.#sessions.get(session.dataplaneId)?.res.end();
+    this.#sessions.set(session.dataplaneId, session);
+    await this.changed(session.mesh);
+  }
+
+  /** True when `session` was still the proxy's current stream. */
+  close(session: StreamSession): boolean {
+    if (this.#sessions.get(session.dataplaneId) !== session) return false;
+    this.#sessions.delete(session.dataplaneId);
+    return true;
+  }
+
+  /** Something in `mesh` changed (all meshes when absent); resolves once affected proxies were sent snapshots. */
+  async changed(mesh?: string): Promise<void> {
+    const meshes = mesh === undefined ? new Set([...this.#sessions.values()].map((s) => s.mesh)) : [mesh];
+    await Promise.all([...meshes].map((name) => this.#rebuildTask(name).request()));
+  }
+
+  closeAll(): void {
+    for (const session of this.#sessions.values()) session.res.end();
+    this.#sessions.clear();
+  }
+
+  #rebuildTask(mesh: string): CoalescedTask {
+    let task = this.#rebuilds.get(mesh);
+    if (!task) {
+      task = new CoalescedTask(() => this.#rebuild(mesh).catch(this.deps.onError));
+      this.#rebuilds.set(mesh, task);
+    }
+    return task;
+  }
+
+  async #rebuild(mesh: string): Promise<void> {
+    const sessions = [...this.#sessions.values()].filter((session) => session.mesh === mesh);
+    if (sessions.length === 0) return;
+    const [inMesh, meshes, online] = await Promise.all([
+      this.deps.store.resources.list({ mesh }),
+      this.deps.store.resources.list({ kind: "Mesh" }),
+      this.deps.store.dataplanes.list({ mesh, status: "online" }),
+    ]);
+    const resources = this.#resources.convert(dedupe([...inMesh, ...meshes]));
+    const onlineById = new Map(online.map((record) => [record.id, dataplaneResource(record)]));
+    const dataplanes = [...onlineById.values()];
+    for (const session of sessions) {
+      const dataplane = onlineById.get(session.dataplaneId);
+      // A proxy marked offline while still connected comes back online on its next heartbeat.
+      if (!dataplane) continue;
+      const snapshot = buildSnapshot({
+        resources,
+        dataplanes,
+        dataplane,
+        trustBundle: this.deps.ca.trustBundlePem,
+      });
+      if (snapshot.version !== session.sentVersion) send(session, snapshot);
+    }
+  }
+}
+
+function send(session: StreamSession, snapshot: Snapshot): void {
+  session.sentVersion = snapshot.version;
+  session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${JSON.stringify(snapshot)}\n\n`);
+}
+
+function dedupe<T extends { kind: string; metadata: { mesh: string; namespace: string; name: string } }>(
+  resources: T[],
+): T[] {
+  const byKey = new Map(
+    resources.map((r) => [`${r.kind}/${r.metadata.mesh}/${r.metadata.namespace}/${r.metadata.name}`, r]),
+  );
+  return [...byKey.values()];
+}
