@@ -15,9 +15,7 @@ export function dataDir(): string {
  * Where the store lives: `postgres://` or `postgresql://` selects PostgreSQL, `file:<path>` a SQLite
  * file, and nothing at all the embedded default `.data/loom.db` (under LOOM_DATA_DIR when set).
  */
-export function resolveDatabaseTarget(
-  databaseUrl: string | undefined = process.env.DATABASE_URL,
-): DatabaseTarget {
+export function resolveDatabaseTarget(databaseUrl: string | undefined): DatabaseTarget {
   if (!databaseUrl) return { provider: "sqlite", file: path.join(dataDir(), "loom.db") };
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { provider: "postgresql", url: databaseUrl };
   if (databaseUrl.startsWith("file:"))

@@ -2,7 +2,7 @@ import { writeAudit } from "./audit-log.ts";
 import { NotFoundError } from "./errors.ts";
 import type { DataplaneToken as DataplaneTokenRow } from "./generated/sqlite/client.ts";
 import type { StoreClient } from "./prisma-client.ts";
-import { defaultNamespace } from "./resources.ts";
+import { defaultNamespace } from "./resource-model.ts";
 import { hashToken, newSecretToken } from "./secret-token.ts";
 
 export interface DataplaneTokenRecord {

@@ -1,7 +1,7 @@
 import { NotFoundError } from "./errors.ts";
 import type { Dataplane as DataplaneRow } from "./generated/sqlite/client.ts";
 import type { StoreClient } from "./prisma-client.ts";
-import { defaultNamespace } from "./resources.ts";
+import { defaultNamespace } from "./resource-model.ts";
 
 export type DataplaneStatus = "online" | "offline";
 

@@ -24,11 +24,11 @@ export {
   type ResourceFilter,
   type ResourceInput,
   type ResourceKey,
-  type ResourceRepository,
   type ResourceRevisionRecord,
   type RevisionAction,
   type StoredResource,
-} from "./resources.ts";
+} from "./resource-model.ts";
+export type { ResourceRepository } from "./resources.ts";
 export { type Role, roles } from "./roles.ts";
 export type {
   RolloutKey,

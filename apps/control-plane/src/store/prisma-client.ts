@@ -9,10 +9,15 @@ import { type Prisma, PrismaClient } from "./generated/sqlite/client.ts";
 export type StoreClient = PrismaClient;
 export type StoreTransaction = Prisma.TransactionClient;
 
+// Prisma's defaults (wait 2 s for a connection, 5 s per transaction) fail writes in bursts, such as
+// hundreds of proxies acknowledging a snapshot at once; queueing a little longer is the better answer.
+const transactionOptions = { maxWait: 20_000, timeout: 20_000 };
+
 export function createPrismaClient(target: DatabaseTarget): StoreClient {
   if (target.provider === "sqlite") {
-    return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${target.file}` }) });
+    const adapter = new PrismaBetterSQLite3({ url: `file:${target.file}` });
+    return new PrismaClient({ adapter, transactionOptions });
   }
-  const client = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: target.url }) });
-  return client as unknown as StoreClient;
+  const adapter = new PrismaPg({ connectionString: target.url });
+  return new PostgresPrismaClient({ adapter, transactionOptions }) as unknown as StoreClient;
 }

@@ -1,6 +1,6 @@
 import type { RolloutState as RolloutStateRow } from "./generated/sqlite/client.ts";
 import type { StoreClient } from "./prisma-client.ts";
-import { defaultNamespace } from "./resources.ts";
+import { defaultNamespace } from "./resource-model.ts";
 
 export interface RolloutKey {
   mesh: string;

@@ -120,6 +120,18 @@ for (const { provider, skip, createDatabase } of testProviders) {
       expect(history.map((revision) => revision.version)).toEqual([1, 2]);
     });
 
+    it("queues a burst of 200 concurrent writes instead of failing them", async () => {
+      const burst = Array.from({ length: 200 }, (_, n) =>
+        store.resources.create(
+          { kind: "Service", metadata: { name: `burst-${n}`, mesh: "burst" }, spec: { n } },
+          { actor: "loadgen" },
+        ),
+      );
+      const results = await Promise.allSettled(burst);
+      expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+      expect(await store.resources.list({ mesh: "burst" })).toHaveLength(200);
+    });
+
     it("keeps every revision with before and after, across delete and re-create", async () => {
       const key = { kind: "Service", mesh: "default", name: "ledger" };
       await store.resources.create(service("ledger", { v: 1 }), { actor: "alice" });
