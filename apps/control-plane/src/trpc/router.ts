@@ -1,0 +1,31 @@
+import { createRouter } from "./init.ts";
+import { auditRouter } from "./routers/audit.ts";
+import { authRouter } from "./routers/auth.ts";
+import { dataplanesRouter } from "./routers/dataplanes.ts";
+import { historyRouter } from "./routers/history.ts";
+import { meshesRouter } from "./routers/meshes.ts";
+import { policiesRouter } from "./routers/policies.ts";
+import { propagationRouter } from "./routers/propagation.ts";
+import { resourcesRouter } from "./routers/resources.ts";
+import { securityRouter } from "./routers/security.ts";
+import { servicesRouter } from "./routers/services.ts";
+import { tokensRouter } from "./routers/tokens.ts";
+import { usersRouter } from "./routers/users.ts";
+
+/** The whole API of the console and loomctl; one line per resource router. */
+export const appRouter = createRouter({
+  auth: authRouter,
+  meshes: meshesRouter,
+  services: servicesRouter,
+  dataplanes: dataplanesRouter,
+  policies: policiesRouter,
+  resources: resourcesRouter,
+  history: historyRouter,
+  audit: auditRouter,
+  propagation: propagationRouter,
+  security: securityRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+});
+
+export type AppRouter = typeof appRouter;
