@@ -7,7 +7,7 @@ import { RetryBudget } from "./filters/retry.ts";
 import { resolveDeadlines } from "./filters/timeout.ts";
 import { TrafficPermissionFilter } from "./filters/traffic-permission.ts";
 import { type Backend, RouteTable } from "./filters/traffic-route.ts";
-import { createPool } from "./http/pool.ts";
+import { closeHttp2Session } from "./http/http2-pool.ts";
 import { EndpointState, endpointKey } from "./lb/endpoint.ts";
 import { HealthChecker } from "./lb/health-check.ts";
 import type { TlsMaterial } from "./tls-material.ts";
@@ -83,8 +83,7 @@ export function compileConfig(
       for (const activate of activations) activate();
       for (const checker of state.healthCheckers) checker.stop();
       for (const [key, endpoint] of state.endpoints) {
-        if (!next.endpoints.has(key))
-          setTimeout(() => endpoint.agent?.destroy(), options.retireAfterMs).unref();
+        if (!next.endpoints.has(key)) setTimeout(() => retire(endpoint), options.retireAfterMs).unref();
       }
       state.endpoints = next.endpoints;
       state.breakers = next.breakers;
@@ -133,9 +132,9 @@ function compileOutbound(
   const pool = outbound.endpoints.map((endpoint) => {
     const key = `${scope}|${useTls}|${endpointKey(endpoint)}`;
     const existing = state.endpoints.get(key) ?? next.endpoints.get(key);
-    const endpointState = existing ?? new EndpointState(endpoint);
-    if (!endpointState.agent) {
-      endpointState.agent = createPool({
+    const endpointState =
+      existing ??
+      new EndpointState(endpoint, {
         host: endpoint.address,
         port: endpoint.port,
         tls:
@@ -144,11 +143,9 @@ function compileOutbound(
         connectTimeoutMs: deadlines.connectMs,
         idleTimeoutMs: deadlines.idleMs,
       });
-    }
-    const agent = endpointState.agent;
     activations.push(() => {
       endpointState.endpoint = endpoint;
-      agent.maxSockets = maxConnections;
+      endpointState.agent.maxSockets = maxConnections;
     });
     next.endpoints.set(key, endpointState);
     return endpointState;
@@ -183,4 +180,9 @@ function compileOutbound(
     activations.push(() => next.healthCheckers.push(new HealthChecker(healthCheck, pool)));
   }
   return { snapshot: outbound, routes, breaker, budget, outliers, pool, tls: useTls };
+}
+
+function retire(endpoint: EndpointState): void {
+  endpoint.agent.destroy();
+  closeHttp2Session(endpoint.dialOptions);
 }

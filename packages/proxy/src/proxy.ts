@@ -9,6 +9,7 @@ import {
 } from "@loom/spec";
 import { type CompiledConfig, compileConfig, type ProxyConfig, RuntimeState } from "./config.ts";
 import type { ProxyContext } from "./context.ts";
+import { closeAllHttp2Sessions } from "./http/http2-pool.ts";
 import { createPool } from "./http/pool.ts";
 import { createAdminListener } from "./listeners/admin.ts";
 import { createInboundListener } from "./listeners/inbound.ts";
@@ -207,7 +208,8 @@ export class LoomProxy implements ProxyContext {
     for (const checker of this.state.healthCheckers) checker.stop();
     this.adminListener.close();
     for (const pool of this.appPools.values()) pool.destroy();
-    for (const endpoint of this.state.endpoints.values()) endpoint.agent?.destroy();
+    for (const endpoint of this.state.endpoints.values()) endpoint.agent.destroy();
+    closeAllHttp2Sessions();
     await this.tracing.shutdown();
   }
 }

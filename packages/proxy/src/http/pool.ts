@@ -36,7 +36,8 @@ export function createPool(options: PoolOptions): http.Agent {
   return agent;
 }
 
-function dial(options: PoolOptions): Duplex {
+/** One connection to the endpoint: TCP, or mTLS verifying the peer's SPIFFE ID. */
+export function dial(options: PoolOptions): Duplex {
   const socket = options.tls
     ? tls.connect({
         ...options.tls.material.clientOptions(options.tls.expectedIdentity),

@@ -1,5 +1,6 @@
 import type { Agent } from "node:http";
 import type { Endpoint } from "@loom/spec";
+import { createPool, type PoolOptions } from "../http/pool.ts";
 
 /** How fast old latency samples fade (Linkerd's peak-EWMA uses a similar decay). */
 const EWMA_DECAY_MS = 10_000;
@@ -25,10 +26,15 @@ export class EndpointState {
   /** Set by active health checks; the snapshot's own `healthy` is read from `endpoint`. */
   passingHealthChecks = true;
 
-  /** Connection pool to this endpoint, made by the transport on first use. */
-  agent: Agent | undefined;
+  /** HTTP/1.1 connection pool to this endpoint. */
+  readonly agent: Agent;
 
-  constructor(public endpoint: Endpoint) {
+  constructor(
+    public endpoint: Endpoint,
+    /** How to reach it (address, mTLS identity, timeouts); HTTP/2 sessions dial with the same. */
+    readonly dialOptions: PoolOptions,
+  ) {
+    this.agent = createPool(dialOptions);
     this.version = endpoint.tags.version ?? "unknown";
     this.label = `${endpoint.address}:${endpoint.port}`;
   }

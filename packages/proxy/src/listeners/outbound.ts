@@ -1,6 +1,7 @@
 import type { Protocol } from "@loom/spec";
 import type { ProxyContext } from "../context.ts";
 import { httpConnectionHandler } from "../http/server.ts";
+import { http2ConnectionHandler, outboundHttp2Handler } from "./http2.ts";
 import { type Listener, plainListener } from "./listener.ts";
 import { outboundHttpHandler } from "./outbound-http.ts";
 import { outboundTcpHandler } from "./tcp.ts";
@@ -9,5 +10,6 @@ import { outboundTcpHandler } from "./tcp.ts";
 export function createOutboundListener(context: ProxyContext, port: number, protocol: Protocol): Listener {
   if (protocol === "tcp")
     return plainListener({ serve: outboundTcpHandler(context, port), closeIdle: () => {} });
-  return plainListener(httpConnectionHandler(outboundHttpHandler(context, port)));
+  if (protocol === "http") return plainListener(httpConnectionHandler(outboundHttpHandler(context, port)));
+  return plainListener(http2ConnectionHandler(outboundHttp2Handler(context, port)));
 }

@@ -1,0 +1,99 @@
+import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { Rejection } from "../filters/rejection.ts";
+
+const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+
+/** Headers HTTP/2 forbids or that each hop writes itself. */
+const NOT_FORWARDED = new Set([
+  ":scheme",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "traceparent",
+]);
+
+export interface StreamOutcome {
+  /** Response headers arrived (or the proxy answered itself): where the latency histogram stops. */
+  responded(status: number): void;
+}
+
+/**
+ * Relays one HTTP/2 stream (gRPC included) to an upstream session: request body and response body stream
+ * through, response trailers (grpc-status) are passed on, and a reset on either side resets the other.
+ */
+export function forwardStream(
+  downstream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  session: ClientHttp2Session,
+  traceparent: string,
+  outcome: StreamOutcome,
+): void {
+  const outgoing: http2.OutgoingHttpHeaders = { traceparent };
+  for (const name in headers) if (!NOT_FORWARDED.has(name)) outgoing[name] = headers[name];
+  let upstream: http2.ClientHttp2Stream;
+  try {
+    upstream = session.request(outgoing);
+  } catch {
+    respondItself(downstream, { status: 503, body: "upstream session unavailable\n" }, outcome);
+    return;
+  }
+  let trailers: IncomingHttpHeaders | undefined;
+  upstream.on("trailers", (received) => {
+    trailers = received;
+  });
+  upstream.once("response", (responseHeaders, flags) => {
+    const status = Number(responseHeaders[":status"] ?? 502);
+    outcome.responded(status);
+    if (downstream.destroyed) return;
+    const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+    const relayed: http2.OutgoingHttpHeaders = {};
+    for (const name in responseHeaders) if (!NOT_FORWARDED.has(name)) relayed[name] = responseHeaders[name];
+    downstream.respond(relayed, { endStream, waitForTrailers: !endStream });
+    if (!endStream) upstream.pipe(downstream);
+  });
+  downstream.on("wantTrailers", () => {
+    const relayed: http2.OutgoingHttpHeaders = {};
+    for (const name in trailers) if (!name.startsWith(":")) relayed[name] = trailers[name];
+    downstream.sendTrailers(relayed);
+  });
+  upstream.on("error", () => {
+    if (!downstream.headersSent)
+      respondItself(downstream, { status: 502, body: "upstream stream failed\n" }, outcome);
+    else downstream.close(NGHTTP2_INTERNAL_ERROR);
+  });
+  upstream.once("close", () => {
+    if (
+      upstream.rstCode !== undefined &&
+      upstream.rstCode !== 0 &&
+      !downstream.destroyed &&
+      downstream.headersSent
+    ) {
+      downstream.close(upstream.rstCode);
+    }
+  });
+  downstream.on("error", () => upstream.close(NGHTTP2_CANCEL));
+  downstream.once("close", () => {
+    if (!upstream.closed) upstream.close(NGHTTP2_CANCEL);
+  });
+  downstream.pipe(upstream);
+}
+
+export function respondItself(
+  downstream: ServerHttp2Stream,
+  rejection: Rejection,
+  outcome: StreamOutcome,
+): void {
+  outcome.responded(rejection.status);
+  if (downstream.destroyed || downstream.headersSent) {
+    downstream.close(NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  const headers: http2.OutgoingHttpHeaders = { ":status": rejection.status, "content-type": "text/plain" };
+  for (let i = 0; i + 1 < (rejection.headers?.length ?? 0); i += 2) {
+    headers[(rejection.headers as string[])[i]?.toLowerCase() as string] = rejection.headers?.[i + 1];
+  }
+  downstream.respond(headers);
+  downstream.end(rejection.body);
+}
