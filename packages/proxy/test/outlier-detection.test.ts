@@ -63,7 +63,8 @@ describe("outlier detection", () => {
     }
     console.log(`back in the pool ${backAfterMs?.toFixed(0)} ms after it recovered`);
     // Ejected for base × 1 = 2 s, counted from the ejection, which was a moment before it recovered.
-    const sinceEjectionMs = (backAfterMs as number) + (recoveringSince - failingSince - (ejectedAfterMs as number));
+    const sinceEjectionMs =
+      (backAfterMs as number) + (recoveringSince - failingSince - (ejectedAfterMs as number));
     expect(sinceEjectionMs).toBeGreaterThanOrEqual(1_900);
     expect(sinceEjectionMs).toBeLessThan(3_000);
   });

@@ -12,7 +12,12 @@ import {
   startProxy,
   tempDir,
 } from "./support/mesh.ts";
-import { type ReceivedSpan, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, startOtlpReceiver } from "./support/otlp-receiver.ts";
+import {
+  type ReceivedSpan,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_SERVER,
+  startOtlpReceiver,
+} from "./support/otlp-receiver.ts";
 
 useProcesses();
 
@@ -93,9 +98,9 @@ describe("telemetry across two hops: app → web's sidecar → backend's sidecar
     }
     const edge = { source: "web", destination: "backend", destination_version: "v3", status_class: "2xx" };
     expect(sampleValue(webMetrics, "loom_requests_total", { direction: "outbound", ...edge })).toBe(REQUESTS);
-    expect(sampleValue(backendMetrics, "loom_requests_total", { direction: "inbound", source: "unknown" })).toBe(
-      REQUESTS,
-    );
+    expect(
+      sampleValue(backendMetrics, "loom_requests_total", { direction: "inbound", source: "unknown" }),
+    ).toBe(REQUESTS);
     expect(
       sampleValue(webMetrics, "loom_request_duration_seconds_count", { direction: "outbound", ...edge }),
     ).toBe(REQUESTS);
@@ -109,7 +114,9 @@ describe("telemetry across two hops: app → web's sidecar → backend's sidecar
     await expect
       .poll(() => byService("backend", SPAN_KIND_SERVER).length, { timeout: 10_000 })
       .toBeGreaterThanOrEqual(REQUESTS);
-    await expect.poll(() => byService("web", SPAN_KIND_CLIENT).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(REQUESTS);
+    await expect
+      .poll(() => byService("web", SPAN_KIND_CLIENT).length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(REQUESTS);
     const clientSpans = new Map(byService("web", SPAN_KIND_CLIENT).map((span) => [span.spanId, span]));
     const serverSpans = byService("backend", SPAN_KIND_SERVER);
     const linked = serverSpans.filter((server: ReceivedSpan) => {
