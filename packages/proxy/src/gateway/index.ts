@@ -1,0 +1,2 @@
+export { startGateway } from "./gateway.ts";
+export { type GatewayConfig, GatewayRoutes } from "./routes.ts";
