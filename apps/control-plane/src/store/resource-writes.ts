@@ -42,7 +42,7 @@ interface Change {
   auditDetail?: Record<string, unknown>;
 }
 
-export async function recordChange(tx: StoreTransaction, change: Change): Promise<void> {
+async function recordChange(tx: StoreTransaction, change: Change): Promise<void> {
   const { identity, version, action, actor, before, after } = change;
   await tx.resourceRevision.create({
     data: {
@@ -95,7 +95,7 @@ export async function insert(
   return after;
 }
 
-export async function currentAt(
+async function currentAt(
   tx: StoreTransaction,
   identity: Identity,
   expectedVersion: number,
@@ -141,4 +141,30 @@ export async function replace(
     auditDetail: audit.detail,
   });
   return after;
+}
+
+export async function remove(
+  tx: StoreTransaction,
+  identity: Identity,
+  expectedVersion: number,
+  actor: string,
+): Promise<StoredResource> {
+  const current = await currentAt(tx, identity, expectedVersion);
+  const { count } = await tx.resource.deleteMany({
+    where: { id: current.id, resourceVersion: expectedVersion },
+  });
+  if (count === 0) {
+    throw staleWrite(identity, expectedVersion, (await findRow(tx, identity))?.resourceVersion ?? null);
+  }
+  const before = toStored(current);
+  await recordChange(tx, {
+    identity,
+    version: expectedVersion + 1,
+    action: "delete",
+    auditAction: "delete",
+    actor,
+    before,
+    after: null,
+  });
+  return before;
 }

@@ -16,7 +16,7 @@ import {
   staleWrite,
   toStored,
 } from "./resource-model.ts";
-import { currentAt, findRow, insert, recordChange, replace } from "./resource-writes.ts";
+import { findRow, insert, remove, replace } from "./resource-writes.ts";
 
 export function createResourceRepository(prisma: StoreClient) {
   /** Two creators that both found no resource: the unique index stops the second one. */
@@ -70,26 +70,7 @@ export function createResourceRepository(prisma: StoreClient) {
       { expectedVersion, actor }: { expectedVersion: number; actor: string },
     ): Promise<StoredResource> {
       const identity = identityOf(key);
-      return prisma.$transaction(async (tx) => {
-        const current = await currentAt(tx, identity, expectedVersion);
-        const { count } = await tx.resource.deleteMany({
-          where: { id: current.id, resourceVersion: expectedVersion },
-        });
-        if (count === 0) {
-          throw staleWrite(identity, expectedVersion, (await findRow(tx, identity))?.resourceVersion ?? null);
-        }
-        const before = toStored(current);
-        await recordChange(tx, {
-          identity,
-          version: expectedVersion + 1,
-          action: "delete",
-          auditAction: "delete",
-          actor,
-          before,
-          after: null,
-        });
-        return before;
-      });
+      return prisma.$transaction((tx) => remove(tx, identity, expectedVersion, actor));
     },
 
     /** Every revision of the resource, oldest first, including those before a delete. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -191,6 +191,13 @@ describe("span store", () => {
       else process.env.LOOM_DATA_DIR = saved;
     }
     expect(existsSync(path.join(dir, "spans.db"))).toBe(true);
+  });
+
+  it("fails to open, with the reason, when the file cannot be created", async () => {
+    await writeFile(path.join(dir, "not-a-directory"), "");
+    await expect(openSpanStore({ file: path.join(dir, "not-a-directory", "spans.db") })).rejects.toThrow(
+      /EEXIST|ENOTDIR/,
+    );
   });
 
   it("keeps what was written across close and reopen", async () => {

@@ -6,12 +6,13 @@ export type SpanCall =
   | { op: "search"; search: SpanSearch }
   | { op: "getTrace"; traceId: string }
   | { op: "prune"; retention: SpanRetention }
-  | { op: "count" }
-  | { op: "close" };
+  | { op: "count" };
 
+/** `close` closes the database and ends the worker once the messages before it are done. */
 export type ToSpanWorker =
   | { type: "write"; spans: SpanRecord[] }
-  | { type: "call"; id: number; call: SpanCall };
+  | { type: "call"; id: number; call: SpanCall }
+  | { type: "close" };
 
 export type FromSpanWorker =
   | { type: "ready" }

@@ -194,7 +194,7 @@ export async function openSpanStore(options: SpanStoreOptions = {}): Promise<Spa
       if (failure) return;
       await postEverything();
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      post({ type: "call", id: 0, call: { op: "close" } });
+      post({ type: "close" });
       await exited;
     },
   };

@@ -24,14 +24,15 @@ function answer(call: SpanCall): unknown {
       return pruneSpans(db, call.retention);
     case "count":
       return countSpans(db);
-    case "close":
-      db.close();
-      port.close();
-      return null;
   }
 }
 
 port.on("message", (message: ToSpanWorker) => {
+  if (message.type === "close") {
+    db.close();
+    port.close();
+    return;
+  }
   if (message.type === "write") {
     try {
       insertSpans(db, message.spans);
@@ -42,8 +43,7 @@ port.on("message", (message: ToSpanWorker) => {
     return;
   }
   try {
-    const result = answer(message.call);
-    if (message.call.op !== "close") reply({ type: "result", id: message.id, result });
+    reply({ type: "result", id: message.id, result: answer(message.call) });
   } catch (error) {
     reply({
       type: "failed",
