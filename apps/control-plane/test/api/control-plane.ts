@@ -47,6 +47,8 @@ export interface Credentials {
   cookie?: string;
   /** Sent with every call; by default the CSRF header the console sends. */
   headers?: Record<string, string>;
+  /** For queries and mutations, e.g. to record responses. */
+  fetch?: typeof fetch;
 }
 
 export type ApiClient = TRPCClient<AppRouter>;
@@ -71,7 +73,7 @@ export function apiClient(apiUrl: string, credentials: Credentials = {}): ApiCli
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
           },
         }),
-        false: httpLink({ url, headers }),
+        false: httpLink({ url, headers, fetch: credentials.fetch }),
       }),
     ],
   });
