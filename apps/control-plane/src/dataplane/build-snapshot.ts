@@ -2,7 +2,9 @@ import { spiffeId } from "@loom/proxy/tls";
 import {
   type Dataplane,
   type Endpoint,
+  type InboundSnapshot,
   type Kind,
+  type Mesh,
   meshSpecSchema,
   type Outbound,
   type OutboundSnapshot,
@@ -14,19 +16,24 @@ import {
   resolvePrecedence,
   SNAPSHOT_FORMAT_VERSION,
   type Snapshot,
+  type Tags,
   type TrafficRoute,
 } from "@loom/spec";
 import { contentVersion } from "./content-version.ts";
 
-export interface BuildSnapshotInput {
-  /** The resources of the dataplane's mesh, its Mesh resource included (others are ignored). */
+/** What every snapshot of a mesh is built from. */
+export interface MeshState {
+  /** The resources of the mesh, its Mesh resource included (others are ignored). */
   resources: readonly Resource[];
   /** The dataplanes that are online (others are ignored): the endpoints peers may call. */
   dataplanes: readonly Dataplane[];
-  /** The dataplane the snapshot is for. */
-  dataplane: Dataplane;
   /** PEM roots of the mesh CA. */
   trustBundle: string;
+}
+
+export interface BuildSnapshotInput extends MeshState {
+  /** The dataplane the snapshot is for. */
+  dataplane: Dataplane;
 }
 
 const DEFAULT_PROTOCOL: Protocol = "http";
@@ -36,82 +43,152 @@ const DEFAULT_PROTOCOL: Protocol = "http";
  * this instance, and per outbound the route and policies in force and the endpoints it may call. Pure, so
  * the version (a digest of the content) is the same on every replica for the same inputs.
  */
-export function buildSnapshot({
-  resources,
-  dataplanes,
-  dataplane,
-  trustBundle,
-}: BuildSnapshotInput): Snapshot {
-  const meshName = dataplane.metadata.mesh;
-  const meshResource = resources.find(
-    (resource) => resource.kind === "Mesh" && resource.metadata.name === meshName,
-  );
-  const meshSpec = meshResource?.kind === "Mesh" ? meshResource.spec : meshSpecSchema.parse({});
-  const inMesh = resources.filter((resource) => resource.metadata.mesh === meshName);
-  const peers = dataplanes.filter((peer) => peer.metadata.mesh === meshName);
-  const self: PolicyTarget = { service: dataplane.spec.service, tags: dataplane.spec.tags };
-
-  const content: Omit<Snapshot, "version"> = {
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
-    dataplane: {
-      name: dataplane.metadata.name,
-      mesh: meshName,
-      namespace: dataplane.metadata.namespace,
-      service: dataplane.spec.service,
-      tags: dataplane.spec.tags,
-    },
-    mesh: { name: meshName, spec: meshSpec, trustBundle: meshSpec.mtls.mode === "off" ? "" : trustBundle },
-    inbound: {
-      trafficPermission: applied(inForce(inMesh, "TrafficPermission", self)),
-      rateLimit: applied(inForce(inMesh, "RateLimit", self)),
-      faultInjection: applied(inForce(inMesh, "FaultInjection", self)),
-    },
-    outbounds: dataplane.spec.outbounds.map((outbound) =>
-      buildOutbound(outbound, inMesh, peers, meshSpec.mtls.trustDomain),
-    ),
-  };
-  return { ...content, version: contentVersion(content) };
+export function buildSnapshot({ dataplane, ...state }: BuildSnapshotInput): Snapshot {
+  return snapshotBuilder(state)(dataplane);
 }
 
-function buildOutbound(
-  outbound: Outbound,
-  resources: readonly Resource[],
-  peers: readonly Dataplane[],
-  trustDomain: string,
-): OutboundSnapshot {
-  // Outbound policies concern the destination service as a whole, which no ServiceSubset selects.
-  const destination: PolicyTarget = { service: outbound.service };
-  const route = inForce(resources, "TrafficRoute", destination);
-  const timeout = inForce(resources, "Timeout", destination);
-  const retry = inForce(resources, "Retry", destination);
-  const services = new Set([outbound.service, ...(route ? servicesNamedBy(route) : [])]);
-  return {
-    service: outbound.service,
-    port: outbound.port,
-    protocol: serviceProtocol(outbound.service, resources, peers),
-    route: route && { name: route.metadata.name, rules: route.spec.rules },
-    // The snapshot carries the Timeout and Retry configs alone: their targetRef was used up by precedence.
-    timeout: timeout && { name: timeout.metadata.name, spec: withoutTargetRef(timeout.spec) },
-    retry: retry && { name: retry.metadata.name, spec: withoutTargetRef(retry.spec) },
-    circuitBreaker: applied(inForce(resources, "CircuitBreaker", destination)),
-    healthCheck: applied(inForce(resources, "HealthCheck", destination)),
-    endpoints: peers
-      .filter((peer) => services.has(peer.spec.service))
-      .flatMap((peer) => endpointOf(peer, trustDomain))
-      .sort(byService),
+/**
+ * buildSnapshot for many dataplanes of one state: instances of a service share their inbound policies and
+ * outbounds, so a mesh-wide rebuild computes each of those once.
+ */
+export function snapshotBuilder(state: MeshState): (dataplane: Dataplane) => Snapshot {
+  const meshes = new Map<string, MeshView>();
+  return (dataplane) => {
+    const meshName = dataplane.metadata.mesh;
+    let mesh = meshes.get(meshName);
+    if (!mesh) {
+      mesh = new MeshView(meshName, state);
+      meshes.set(meshName, mesh);
+    }
+    return mesh.snapshotFor(dataplane);
   };
+}
+
+class MeshView {
+  readonly #spec: Mesh["spec"];
+  readonly #trustBundle: string;
+  readonly #resources: readonly Resource[];
+  readonly #peersByService = new Map<string, Dataplane[]>();
+  readonly #inbounds = new Map<string, InboundSnapshot>();
+  readonly #outbounds = new Map<string, OutboundSnapshot>();
+
+  constructor(
+    readonly name: string,
+    state: MeshState,
+  ) {
+    const meshResource = state.resources.find(
+      (resource) => resource.kind === "Mesh" && resource.metadata.name === name,
+    );
+    this.#spec = meshResource?.kind === "Mesh" ? meshResource.spec : meshSpecSchema.parse({});
+    this.#trustBundle = this.#spec.mtls.mode === "off" ? "" : state.trustBundle;
+    this.#resources = state.resources.filter((resource) => resource.metadata.mesh === name);
+    for (const peer of state.dataplanes) {
+      if (peer.metadata.mesh !== name) continue;
+      const instances = this.#peersByService.get(peer.spec.service) ?? [];
+      instances.push(peer);
+      this.#peersByService.set(peer.spec.service, instances);
+    }
+  }
+
+  snapshotFor(dataplane: Dataplane): Snapshot {
+    const content: Omit<Snapshot, "version"> = {
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      dataplane: {
+        name: dataplane.metadata.name,
+        mesh: this.name,
+        namespace: dataplane.metadata.namespace,
+        service: dataplane.spec.service,
+        tags: sortedTags(dataplane.spec.tags),
+      },
+      mesh: { name: this.name, spec: this.#spec, trustBundle: this.#trustBundle },
+      inbound: this.#inbound({ service: dataplane.spec.service, tags: dataplane.spec.tags }),
+      outbounds: dataplane.spec.outbounds.map((outbound) => this.#outbound(outbound)),
+    };
+    return { ...content, version: contentVersion(content) };
+  }
+
+  #inbound(self: Required<PolicyTarget>): InboundSnapshot {
+    const key = `${self.service}\n${JSON.stringify(sortedTags(self.tags))}`;
+    let inbound = this.#inbounds.get(key);
+    if (!inbound) {
+      inbound = {
+        trafficPermission: applied(this.#inForce("TrafficPermission", self)),
+        rateLimit: applied(this.#inForce("RateLimit", self)),
+        faultInjection: applied(this.#inForce("FaultInjection", self)),
+      };
+      this.#inbounds.set(key, inbound);
+    }
+    return inbound;
+  }
+
+  #outbound(outbound: Outbound): OutboundSnapshot {
+    const key = `${outbound.service}:${outbound.port}`;
+    let snapshot = this.#outbounds.get(key);
+    if (!snapshot) {
+      snapshot = this.#buildOutbound(outbound);
+      this.#outbounds.set(key, snapshot);
+    }
+    return snapshot;
+  }
+
+  #buildOutbound(outbound: Outbound): OutboundSnapshot {
+    // Outbound policies concern the destination service as a whole, which no ServiceSubset selects.
+    const destination: PolicyTarget = { service: outbound.service };
+    const route = this.#inForce("TrafficRoute", destination);
+    const timeout = this.#inForce("Timeout", destination);
+    const retry = this.#inForce("Retry", destination);
+    const services = [...new Set([outbound.service, ...(route ? servicesNamedBy(route) : [])])].sort();
+    return {
+      service: outbound.service,
+      port: outbound.port,
+      protocol: this.#protocol(outbound.service),
+      route: route && { name: route.metadata.name, rules: route.spec.rules },
+      // The snapshot carries the Timeout and Retry configs alone: their targetRef was used up by precedence.
+      timeout: timeout && { name: timeout.metadata.name, spec: withoutTargetRef(timeout.spec) },
+      retry: retry && { name: retry.metadata.name, spec: withoutTargetRef(retry.spec) },
+      circuitBreaker: applied(this.#inForce("CircuitBreaker", destination)),
+      healthCheck: applied(this.#inForce("HealthCheck", destination)),
+      endpoints: services.flatMap((service) =>
+        (this.#peersByService.get(service) ?? []).flatMap((peer) => this.#endpointOf(peer)).sort(byDataplane),
+      ),
+    };
+  }
+
+  #inForce<K extends PolicyKind>(kind: K, target: PolicyTarget): ResourceOf<K> | undefined {
+    return resolvePrecedence(ofKind(this.#resources, kind), target).inForce;
+  }
+
+  /** The Service resource says; without one, what the service's instances declare on their inbound. */
+  #protocol(service: string): Protocol {
+    const declared = ofKind(this.#resources, "Service").find(
+      (resource) => resource.metadata.name === service,
+    );
+    if (declared) return declared.spec.ports[0]?.protocol ?? DEFAULT_PROTOCOL;
+    const instance = this.#peersByService.get(service)?.find((peer) => peer.spec.inbound.length > 0);
+    return instance?.spec.inbound[0]?.protocol ?? DEFAULT_PROTOCOL;
+  }
+
+  /** A dataplane without an inbound port (a gateway) cannot be called, so it is no endpoint. */
+  #endpointOf(peer: Dataplane): Endpoint[] {
+    const [inbound] = peer.spec.inbound;
+    if (!inbound) return [];
+    return [
+      {
+        service: peer.spec.service,
+        dataplane: peer.metadata.name,
+        address: peer.spec.address,
+        port: inbound.port,
+        tags: sortedTags(peer.spec.tags),
+        identity: spiffeId(this.#spec.mtls.trustDomain, peer.metadata.namespace, peer.spec.service),
+        // Health is judged by the calling proxy's active checks and outlier detection, not here.
+        healthy: true,
+      },
+    ];
+  }
 }
 
 function ofKind<K extends Kind>(resources: readonly Resource[], kind: K): ResourceOf<K>[] {
   return resources.filter((resource): resource is ResourceOf<K> => resource.kind === kind);
-}
-
-function inForce<K extends PolicyKind>(
-  resources: readonly Resource[],
-  kind: K,
-  target: PolicyTarget,
-): ResourceOf<K> | undefined {
-  return resolvePrecedence(ofKind(resources, kind), target).inForce;
 }
 
 function applied<P extends { metadata: { name: string }; spec: unknown }>(
@@ -139,43 +216,16 @@ function servicesNamedBy(route: TrafficRoute): string[] {
   ]);
 }
 
-/** The Service resource says; without one, what the service's instances declare on their inbound. */
-function serviceProtocol(
-  service: string,
-  resources: readonly Resource[],
-  peers: readonly Dataplane[],
-): Protocol {
-  const declared = ofKind(resources, "Service").find((resource) => resource.metadata.name === service);
-  if (declared) return declared.spec.ports[0]?.protocol ?? DEFAULT_PROTOCOL;
-  const instance = peers.find((peer) => peer.spec.service === service && peer.spec.inbound.length > 0);
-  return instance?.spec.inbound[0]?.protocol ?? DEFAULT_PROTOCOL;
+/** Tags are written in any key order; sorted, equal tags always hash alike. */
+function sortedTags(tags: Tags): Tags {
+  return Object.fromEntries(Object.entries(tags).sort(([a], [b]) => compareText(a, b)));
 }
 
-/** A dataplane without an inbound port (a gateway) cannot be called, so it is no endpoint. */
-function endpointOf(peer: Dataplane, trustDomain: string): Endpoint[] {
-  const [inbound] = peer.spec.inbound;
-  if (!inbound) return [];
-  return [
-    {
-      service: peer.spec.service,
-      dataplane: peer.metadata.name,
-      address: peer.spec.address,
-      port: inbound.port,
-      tags: peer.spec.tags,
-      identity: spiffeId(trustDomain, peer.metadata.namespace, peer.spec.service),
-      // Health is judged by the calling proxy's active checks and outlier detection, not here.
-      healthy: true,
-    },
-  ];
+function byDataplane(a: Endpoint, b: Endpoint): number {
+  return compareText(a.dataplane, b.dataplane) || compareText(a.address, b.address) || a.port - b.port;
 }
 
-/** By service, then dataplane, then address: the same order on every replica. */
-function byService(a: Endpoint, b: Endpoint): number {
-  const fieldsA = [a.service, a.dataplane, a.address, String(a.port)];
-  const fieldsB = [b.service, b.dataplane, b.address, String(b.port)];
-  for (const [index, fieldA] of fieldsA.entries()) {
-    const fieldB = fieldsB[index] ?? "";
-    if (fieldA !== fieldB) return fieldA < fieldB ? -1 : 1;
-  }
-  return 0;
+/** Code-unit order, not localeCompare: every replica must sort alike whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Snapshot } from "@loom/spec";
 import type { CertificateAuthority } from "../ca/index.ts";
 import type { Store } from "../store/index.ts";
-import { buildSnapshot } from "./build-snapshot.ts";
+import { snapshotBuilder } from "./build-snapshot.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { dataplaneResource, SpecResourceCache } from "./store-views.ts";
 
@@ -84,20 +84,28 @@ export class SnapshotStreams {
       this.deps.store.resources.list({ kind: "Mesh" }),
       this.deps.store.dataplanes.list({ mesh, status: "online" }),
     ]);
-    const resources = this.#resources.convert(dedupe([...inMesh, ...meshes]));
     const onlineById = new Map(online.map((record) => [record.id, dataplaneResource(record)]));
-    const dataplanes = [...onlineById.values()];
+    const build = snapshotBuilder({
+      resources: this.#resources.convert(dedupe([...inMesh, ...meshes])),
+      dataplanes: [...onlineById.values()],
+      trustBundle: this.deps.ca.trustBundlePem,
+    });
+    const connectedButOffline: StreamSession[] = [];
     for (const session of sessions) {
       const dataplane = onlineById.get(session.dataplaneId);
-      // A proxy marked offline while still connected comes back online on its next heartbeat.
-      if (!dataplane) continue;
-      const snapshot = buildSnapshot({
-        resources,
-        dataplanes,
-        dataplane,
-        trustBundle: this.deps.ca.trustBundlePem,
-      });
-      if (snapshot.version !== session.sentVersion) send(session, snapshot);
+      if (!dataplane) connectedButOffline.push(session);
+      else {
+        const snapshot = build(dataplane);
+        if (snapshot.version !== session.sentVersion) send(session, snapshot);
+      }
+    }
+    // Marked offline while its stream was open (a stalled heartbeat, another replica's sweep): it is plainly
+    // alive, so it comes back, and the mesh is rebuilt once more (queued: this rebuild is still running).
+    if (connectedButOffline.length > 0) {
+      await Promise.all(
+        connectedButOffline.map((session) => this.deps.store.dataplanes.markSeen(session.dataplaneId)),
+      );
+      void this.#rebuildTask(mesh).request();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { snapshotSchema } from "@loom/spec";
 import { describe, expect, it } from "vitest";
-import { buildSnapshot } from "../../src/dataplane/build-snapshot.ts";
+import { buildSnapshot, snapshotBuilder } from "../../src/dataplane/build-snapshot.ts";
 import { dataplane, resource } from "./fixtures.ts";
 
 const TRUST_BUNDLE = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n";
@@ -144,6 +144,28 @@ describe("buildSnapshot", () => {
       expect(
         build({ resources: [...resources.filter((r) => r.metadata.name !== "cart-retry"), retry] }).version,
       ).not.toBe(base);
+    });
+
+    it("does not depend on the key order tags were written in", () => {
+      const reordered = dataplane("cart-1", {
+        service: "cart",
+        tags: { zone: "a", version: "v1" },
+        port: 8101,
+      });
+      const sorted = dataplane("cart-1", { service: "cart", tags: { version: "v1", zone: "a" }, port: 8101 });
+      expect(build({ dataplanes: [web, reordered] }).version).toBe(
+        build({ dataplanes: [web, sorted] }).version,
+      );
+      expect(build({ dataplane: reordered }).version).toBe(build({ dataplane: sorted }).version);
+    });
+
+    it("is the same whether built alone or by a mesh-wide builder", () => {
+      const build = snapshotBuilder({ resources, dataplanes: online, trustBundle: TRUST_BUNDLE });
+      for (const instance of [web, cartV1, cartV2, payments]) {
+        expect(build(instance)).toEqual(
+          buildSnapshot({ resources, dataplanes: online, dataplane: instance, trustBundle: TRUST_BUNDLE }),
+        );
+      }
     });
 
     it("stays when nothing this proxy sees changes", () => {
