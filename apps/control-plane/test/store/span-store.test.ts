@@ -229,15 +229,15 @@ describe("span store", () => {
         }),
       ),
     );
-    // What a chunk would block this thread for if it were inserted here, under today's load (the
-    // second chunk, into a table that already has rows, is the representative one).
+    // The same flood inserted on this thread, as a design without the worker would: its longest
+    // chunk is the stall that design would cause, under whatever load this machine has right now.
     const sameThreadDb = openSpanDatabase(path.join(dir, "same-thread.db"));
-    const insertTimesMs = chunks.slice(0, 2).map((chunk) => {
+    const insertTimesMs = chunks.map((chunk) => {
       const insertStarted = performance.now();
       insertSpans(sameThreadDb, chunk);
       return performance.now() - insertStarted;
     });
-    const sameThreadChunkMs = Math.max(...insertTimesMs);
+    const sameThreadStallMs = Math.max(...insertTimesMs);
     sameThreadDb.close();
 
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -251,10 +251,10 @@ describe("span store", () => {
     delay.disable();
     const maxStallMs = delay.max / 1e6;
     console.log(
-      `span flood: 100000 spans committed in ${Math.round(performance.now() - started)} ms; event loop max stall ${maxStallMs.toFixed(1)} ms (one 10000-span insert on the event loop: ${sameThreadChunkMs.toFixed(1)} ms)`,
+      `span flood: 100000 spans committed in ${Math.round(performance.now() - started)} ms; event loop max stall ${maxStallMs.toFixed(1)} ms (inserting on the event loop instead: max stall ${sameThreadStallMs.toFixed(1)} ms)`,
     );
 
     expect(await spans.count()).toBe(100_000);
-    expect(maxStallMs).toBeLessThan(sameThreadChunkMs);
+    expect(maxStallMs).toBeLessThan(sameThreadStallMs);
   });
 });
