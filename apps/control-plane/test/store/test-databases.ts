@@ -34,7 +34,11 @@ async function createSqliteDatabase(): Promise<TestDatabase> {
 
 async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: postgresAdminUrl });
-  await client.connect();
+  await client.connect().catch((error: Error) => {
+    throw new Error(
+      `PostgreSQL at LOOM_TEST_PG_URL (${new URL(postgresAdminUrl).host}) does not answer: ${error.message}. Start it with .ci/start-postgres.sh`,
+    );
+  });
   try {
     return await use(client);
   } finally {
