@@ -242,7 +242,11 @@ describe("propagation", () => {
     expect(acked.writtenAt).toBeTruthy();
     await waitFor(() => progress.length >= 2, { what: "progress updates on the watch", timeoutMs: 3_000 });
 
-    const updated = await admin.policies.update.mutate({ ...retry, spec: { ...retry.spec, attempts: 4 } });
+    const updated = await admin.policies.update.mutate({
+      kind: "Retry",
+      metadata: { name: "propagated", resourceVersion: retry.metadata.resourceVersion },
+      spec: { targetRef: { kind: "Service", name: "cart" }, attempts: 4 },
+    });
     const next = await waitFor(
       () => caller.snapshots.at(-1)?.version !== changed.version && caller.snapshots.at(-1),
       {
