@@ -1,0 +1,137 @@
+import { EventEmitter } from "node:events";
+import { timer } from "@loom/spec";
+import { TrafficAggregation } from "./aggregate.ts";
+import type { LabelValues, MetricsBackend, TrafficQuery, TrafficStats } from "./metrics-backend.ts";
+import { extrapolatedRate } from "./promql-math.ts";
+import { REQUESTS_METRIC, type ScrapeTarget, scrape } from "./scrape.ts";
+import { TargetSeries } from "./target-series.ts";
+import { RETENTION_MS } from "./windows.ts";
+
+export interface TelemetryHubOptions {
+  /** The proxies to scrape this round (the online dataplanes). */
+  listTargets(): Promise<ScrapeTarget[]>;
+  intervalMs?: number;
+  retentionMs?: number;
+}
+
+export interface TargetHealth {
+  id: string;
+  url: string;
+  service: string;
+  lastScrapeAt: Date | null;
+  lastError: string | null;
+}
+
+interface ScrapedTarget {
+  target: ScrapeTarget;
+  series: TargetSeries;
+  lastError: string | null;
+}
+
+export interface TelemetryHub extends MetricsBackend {
+  readonly name: "hub";
+  /** Starts the scrape loop (one round right away). */
+  start(): void;
+  /** One scrape round of every target; resolves when it is stored. */
+  scrapeNow(): Promise<void>;
+  targets(): TargetHealth[];
+}
+
+/** Scrapes every proxy's /metrics and answers PromQL-like aggregations from the last hour kept in memory. */
+export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
+  const intervalMs = options.intervalMs ?? timer("scrapeIntervalMs");
+  const retentionMs = options.retentionMs ?? RETENTION_MS;
+  // Room for scrapes that come early (scrapeNow between rounds); older samples are dropped by time anyway.
+  const capacity = Math.ceil(retentionMs / intervalMs) * 2 + 2;
+  const scraped = new Map<string, ScrapedTarget>();
+  const updates = new EventEmitter();
+  updates.setMaxListeners(0);
+  let loop: NodeJS.Timeout | undefined;
+  let round: Promise<void> | undefined;
+
+  async function scrapeRound(): Promise<void> {
+    const targets = await options.listTargets();
+    await Promise.all(
+      targets.map(async (target) => {
+        let entry = scraped.get(target.id);
+        if (entry === undefined) {
+          entry = { target, series: new TargetSeries(capacity, retentionMs), lastError: null };
+          scraped.set(target.id, entry);
+        }
+        entry.target = target;
+        try {
+          const samples = await scrape(target, intervalMs);
+          entry.series.append(Date.now(), samples);
+          entry.lastError = null;
+        } catch (error) {
+          entry.lastError = error instanceof Error ? error.message : String(error);
+        }
+      }),
+    );
+    const forgetBefore = Date.now() - retentionMs;
+    for (const [id, entry] of scraped)
+      if ((entry.series.lastScrapeAt ?? 0) < forgetBefore && !targets.some((target) => target.id === id))
+        scraped.delete(id);
+    updates.emit("update");
+  }
+
+  function scrapeNow(): Promise<void> {
+    // Rounds never overlap: a slow target must not make two rounds write the same ring slot order.
+    round ??= scrapeRound().finally(() => {
+      round = undefined;
+    });
+    return round;
+  }
+
+  return {
+    name: "hub",
+    start() {
+      if (loop) return;
+      void scrapeNow().catch(() => {});
+      loop = setInterval(() => void scrapeNow().catch(() => {}), intervalMs);
+      loop.unref();
+    },
+    scrapeNow,
+    targets: () =>
+      [...scraped.values()].map(({ target, series, lastError }) => ({
+        id: target.id,
+        url: target.url,
+        service: target.service,
+        lastScrapeAt: series.lastScrapeAt === undefined ? null : new Date(series.lastScrapeAt),
+        lastError,
+      })),
+    async traffic(query: TrafficQuery): Promise<TrafficStats[]> {
+      const at = query.at ?? Date.now();
+      const from = at - query.windowMs;
+      const aggregation = new TrafficAggregation(query.groupBy, query.windowMs);
+      for (const { series } of scraped.values()) {
+        const range = series.indexesWithin(from, at);
+        if (range === undefined) continue;
+        for (const stored of series.series.values()) {
+          if (!matches(stored.labels, query.where)) continue;
+          const counter = series.counterRange(stored, range.first, range.last);
+          if (counter === undefined) continue;
+          const rate = extrapolatedRate(counter, from, at);
+          if (Number.isNaN(rate)) continue;
+          if (stored.metric === REQUESTS_METRIC) aggregation.addRequests(stored.labels, rate);
+          else aggregation.addBucket(stored.labels, rate);
+        }
+      }
+      return aggregation.result();
+    },
+    onUpdate(listener) {
+      updates.on("update", listener);
+      return () => updates.off("update", listener);
+    },
+    async close() {
+      clearInterval(loop);
+      loop = undefined;
+      await round;
+    },
+  };
+}
+
+function matches(labels: Record<string, string>, where: LabelValues): boolean {
+  for (const name in where) if (labels[name] !== where[name as keyof LabelValues]) return false;
+  return true;
+}
