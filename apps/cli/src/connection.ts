@@ -37,12 +37,12 @@ export async function saveCredentials(credentials: SavedCredentials, env: NodeJS
 
 /** The server: --server, then LOOM_SERVER, then the one `loomctl login` saved, then the local default. */
 export async function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv = process.env) {
-  return flag ?? env.LOOM_SERVER ?? (await readCredentials(env)).server ?? DEFAULT_SERVER;
+  return flag || env.LOOM_SERVER || (await readCredentials(env)).server || DEFAULT_SERVER;
 }
 
 export async function connect(flagServer: string | undefined, env: NodeJS.ProcessEnv = process.env) {
   const server = await resolveServer(flagServer, env);
-  const token = env.LOOM_TOKEN ?? (await readCredentials(env)).token;
+  const token = env.LOOM_TOKEN || (await readCredentials(env)).token;
   return { server, client: createClient(server, token) };
 }
 
