@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+import type { SpanStore } from "../store/spans/index.ts";
+import { decodeExportRequest, InvalidOtlpBodyError, type OtlpEncoding } from "./decode.ts";
+import { ExportTraceServiceResponse, RpcStatus } from "./otlp-proto.ts";
+import { toSpanRecords } from "./to-span-records.ts";
+
+const gunzipAsync = promisify(gunzip);
+
+/** OTLP/HTTP's path for traces. */
+export const OTLP_TRACES_PATH = "/v1/traces";
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const FORWARD_TIMEOUT_MS = 10_000;
+/** google.rpc.Code values OTLP/HTTP errors carry. */
+const RPC_INVALID_ARGUMENT = 3;
+
+export interface OtlpReceiverOptions {
+  spans: SpanStore;
+  /** Largest body accepted, compressed or not (default 4 MiB); bigger ones get 413. */
+  maxBodyBytes?: number;
+  /** An external OTLP/HTTP traces endpoint (e.g. a collector's http://host:4318/v1/traces) that gets a copy. */
+  forwardTo?: string;
+  /** Told about copies the forward endpoint refused or never got; the receiver's own answer does not wait. */
+  onForwardError?: (error: Error) => void;
+}
+
+export interface OtlpReceiver {
+  /** A node:http handler for POST /v1/traces; it answers every request itself and never throws. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The OTLP/HTTP traces receiver: JSON and protobuf bodies (optionally gzip), mapped to span rows and handed to
+ * the span store, whose worker writes them in batches off this path.
+ */
+export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const encoding = encodingOf(req.headers["content-type"]);
+    if (req.method !== "POST") throw new HttpError(405, `${OTLP_TRACES_PATH} takes POST`);
+    if (encoding === undefined)
+      throw new HttpError(415, "Content-Type must be application/json or application/x-protobuf");
+    try {
+      const raw = await readBody(req, maxBodyBytes);
+      const body = await decompress(raw, req.headers["content-encoding"], maxBodyBytes);
+      const spans = toSpanRecords(decodeExportRequest(body, encoding));
+      options.spans.write(spans);
+      if (options.forwardTo) forward(options.forwardTo, raw, req.headers, options.onForwardError);
+      reply(res, 200, encoding, ExportTraceServiceResponse, {});
+    } catch (error) {
+      if (error instanceof InvalidOtlpBodyError) throw new HttpError(400, error.message);
+      throw error;
+    }
+  }
+
+  return {
+    handle(req, res) {
+      receive(req, res).catch((error: unknown) => {
+        const status = error instanceof HttpError ? error.status : 500;
+        const message = error instanceof HttpError ? error.message : "the span could not be stored";
+        const encoding = encodingOf(req.headers["content-type"]) ?? "json";
+        // A body we stopped reading must not be taken for the next request on this connection.
+        if (!req.complete) res.setHeader("connection", "close");
+        if (res.headersSent) res.destroy();
+        else reply(res, status, encoding, RpcStatus, { code: RPC_INVALID_ARGUMENT, message });
+        req.resume();
+      });
+    },
+  };
+}
+
+function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  if (type === "application/json") return "json";
+  if (type === "application/x-protobuf") return "protobuf";
+  return undefined;
+}
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  encoding: OtlpEncoding,
+  type: typeof RpcStatus,
+  message: Record<string, unknown>,
+): void {
+  const body =
+    encoding === "json"
+      ? JSON.stringify(message)
+      : Buffer.from(type.encode(type.fromObject(message)).finish());
+  res
+    .writeHead(status, {
+      "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
+      "content-length": Buffer.byteLength(body),
+    })
+    .end(body);
+}
+
+async function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function decompress(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  maxBodyBytes: number,
+): Promise<Buffer> {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  if (!encoding || encoding === "identity") return raw;
+  if (encoding !== "gzip")
+    throw new HttpError(415, `Content-Encoding ${encoding} is not supported (gzip is)`);
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: maxBodyBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(maxBodyBytes);
+    throw new HttpError(400, `the body is not valid gzip: ${(error as Error).message}`);
+  }
+}
+
+function tooLarge(maxBodyBytes: number): HttpError {
+  return new HttpError(413, `the body is larger than ${maxBodyBytes} bytes`);
+}
+
+function forward(
+  url: string,
+  body: Buffer,
+  headers: IncomingMessage["headers"],
+  onError: ((error: Error) => void) | undefined,
+): void {
+  const forwarded: Record<string, string> = {};
+  for (const name of ["content-type", "content-encoding"]) {
+    const value = headers[name];
+    if (typeof value === "string") forwarded[name] = value;
+  }
+  fetch(url, { method: "POST", body, headers: forwarded, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) })
+    .then(async (response) => {
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    })
+    .catch((error: unknown) => onError?.(error instanceof Error ? error : new Error(String(error))));
+}
