@@ -1,5 +1,6 @@
 import type { Agent } from "node:http";
 import type { ProxyConfig } from "./config.ts";
+import type { TapHub } from "./tap/index.ts";
 import type { ProxyMetrics } from "./telemetry/metrics.ts";
 import type { Tracing } from "./telemetry/tracing.ts";
 import type { TlsMaterial } from "./tls-material.ts";
@@ -16,6 +17,8 @@ export interface ProxyContext {
   readonly tls: TlsMaterial | undefined;
   /** Keep-alive pool to the local app's port. */
   appPool(port: number): Agent;
+  /** Live request summaries for the admin port's /tap. */
+  readonly tap: TapHub;
   /** Set once SIGTERM arrived: responses close their connections so clients move on. */
   readonly draining: boolean;
 }

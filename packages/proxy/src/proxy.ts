@@ -15,6 +15,7 @@ import { createAdminListener } from "./listeners/admin.ts";
 import { createInboundListener } from "./listeners/inbound.ts";
 import type { Listener } from "./listeners/listener.ts";
 import { createOutboundListener } from "./listeners/outbound.ts";
+import { createTapHandler, TapHub } from "./tap/index.ts";
 import { ProxyMetrics } from "./telemetry/metrics.ts";
 import { Tracing } from "./telemetry/tracing.ts";
 import type { TlsMaterial } from "./tls-material.ts";
@@ -38,6 +39,7 @@ interface BoundOutbound {
 /** One loom-proxy: its listeners, the config in force, and the state that outlives config swaps. */
 export class LoomProxy implements ProxyContext {
   readonly metrics = new ProxyMetrics();
+  readonly tap = new TapHub();
   readonly tracing: Tracing;
   readonly accessLog: boolean;
   readonly service: string;
@@ -47,10 +49,16 @@ export class LoomProxy implements ProxyContext {
   private material: TlsMaterial | undefined;
   private readonly state = new RuntimeState();
   private readonly outboundListeners = new Map<number, BoundOutbound>();
+  /** Inbound ports, and other listeners facing peers or outside clients (the gateway's), drained first. */
   private readonly inboundListeners: Listener[] = [];
   private readonly adminListener: Listener;
   private readonly appPools = new Map<number, Agent>();
   private applying: Promise<unknown> = Promise.resolve();
+  private markReady: () => void = () => {};
+  /** Resolves once a first snapshot is applied and the inbound ports are bound. */
+  readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
 
   constructor(
     private readonly bootstrap: Bootstrap,
@@ -64,6 +72,7 @@ export class LoomProxy implements ProxyContext {
       metrics: this.metrics,
       isReady: () => this.current !== undefined && !this.draining,
       currentSnapshot: () => this.current?.snapshot,
+      tap: createTapHandler(this.tap, { token: bootstrap.tapToken }),
     });
     if (options.tls) this.setTlsMaterial(options.tls);
   }
@@ -148,7 +157,10 @@ export class LoomProxy implements ProxyContext {
     this.closeRemovedOutbounds(snapshot);
     this.metrics.setConfigVersion(snapshot.version);
     this.tracing.setSamplingRate(snapshot.mesh.spec.tracing.samplingRate);
-    if (first) await this.bindInbounds();
+    if (first) {
+      await this.bindInbounds();
+      this.markReady();
+    }
     return { ok: true };
   }
 
@@ -195,6 +207,11 @@ export class LoomProxy implements ProxyContext {
     }
   }
 
+  /** A listener started beside the proxy's own (the gateway's public one), drained with the inbound ones. */
+  adoptListener(listener: Listener): void {
+    this.inboundListeners.push(listener);
+  }
+
   /**
    * SIGTERM: stop accepting peers, let in-flight requests finish (the app may still call out meanwhile),
    * then drain the outbound side, all within the drain timeout; flush spans last.
@@ -206,6 +223,7 @@ export class LoomProxy implements ProxyContext {
     const outbound = [...this.outboundListeners.values()].map(({ listener }) => listener);
     await Promise.all(outbound.map((listener) => listener.drain(Math.max(0, deadline - Date.now()))));
     for (const checker of this.state.healthCheckers) checker.stop();
+    this.tap.close();
     this.adminListener.close();
     for (const pool of this.appPools.values()) pool.destroy();
     for (const endpoint of this.state.endpoints.values()) endpoint.agent.destroy();

@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import http from "node:http";
 import type { ProxyMetrics } from "../telemetry/metrics.ts";
 import { Listener } from "./listener.ts";
@@ -8,9 +9,11 @@ export interface AdminState {
   isReady(): boolean;
   /** The snapshot in force, as applied. */
   currentSnapshot(): unknown;
+  /** Serves /tap (it checks the caller's token itself). */
+  tap: RequestListener;
 }
 
-/** /metrics for Prometheus and the telemetry hub, /ready for orchestrators, /config for operators. */
+/** /metrics for Prometheus and the telemetry hub, /ready for orchestrators, /config and /tap for operators. */
 export function createAdminListener(state: AdminState): Listener {
   const server = http.createServer(async (req, res) => {
     const path = req.url?.split("?")[0];
@@ -23,6 +26,8 @@ export function createAdminListener(state: AdminState): Listener {
         res
           .writeHead(ready ? 200 : 503, { "Content-Type": "text/plain" })
           .end(ready ? "ready\n" : "not ready\n");
+      } else if (path === "/tap") {
+        state.tap(req, res);
       } else if (path === "/config") {
         res
           .writeHead(200, { "Content-Type": "application/json" })

@@ -39,13 +39,28 @@ export class RequestTelemetry {
   finished(error?: string): void {
     this.record();
     endSpan(this.span, this.status, error);
-    if (this.context.accessLog) {
+    const { accessLog, tap } = this.context;
+    if (!accessLog && !tap.active) return;
+    const durationMs = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
+    if (tap.active) {
+      tap.publish({
+        time: Date.now(),
+        direction: this.direction,
+        method: this.method,
+        path: this.path,
+        status: this.status,
+        latencyMs: durationMs,
+        source: this.source,
+        destination: this.destination,
+      });
+    }
+    if (accessLog) {
       writeAccessLog({
         direction: this.direction,
         method: this.method,
         path: this.path,
         status: this.status,
-        durationMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
+        durationMs,
         source: this.source,
         destination: this.destination,
         endpoint: this.endpoint,
