@@ -12,13 +12,25 @@ import {
 } from "@loom/spec";
 import { type CertificateAuthority, CsrRejectedError, signWorkloadCsr } from "../ca/index.ts";
 import type { DataplaneRecord, DataplaneTokenRecord, Store } from "../store/index.ts";
+import { contentVersion } from "./content-version.ts";
 import { bearerToken, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
 import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
 import { dataplanePorts } from "./store-views.ts";
 
 export interface DataplaneApiDeps {
-  store: Pick<Store, "resources" | "dataplanes" | "dataplaneTokens" | "certificates" | "propagationAcks">;
+  store: Pick<
+    Store,
+    "resources" | "dataplanes" | "dataplaneTokens" | "certificates" | "propagationAcks" | "auditLog"
+  >;
   ca: CertificateAuthority;
+  /** Lifetime of the certificates issued to proxies; `timer("certificateTtlMs")` (24 h) by default. */
+  certificateTtlMs?: number;
+  /**
+   * With replicas sharing one database, how often to look for writes and endpoint changes made through
+   * another replica (every resource write leaves an audit entry). Off by default: one process sees its own
+   * writes through `resourcesChanged` and its own registrations directly.
+   */
+  watchStoreEveryMs?: number;
   /** Unexpected failures (a store error, a stored resource that no longer validates); logged by default. */
   onError?: (error: unknown) => void;
 }
@@ -152,7 +164,7 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     const identity = spiffeId(await trustDomain(scope.mesh), scope.namespace, scope.service);
     let issued: Awaited<ReturnType<typeof signWorkloadCsr>>;
     try {
-      issued = await signWorkloadCsr(ca, { csrPem: request.csrPem, identity });
+      issued = await signWorkloadCsr(ca, { csrPem: request.csrPem, identity, ttlMs: deps.certificateTtlMs });
     } catch (error) {
       if (error instanceof CsrRejectedError) throw new HttpError(400, error.message);
       throw error;
@@ -199,9 +211,30 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     if (markedOffline > 0) await streams.changed();
   }
 
+  let storeFingerprint: string | undefined;
+  async function watchStore(): Promise<void> {
+    const [[latestWrite], online] = await Promise.all([
+      store.auditLog.list({ limit: 1 }),
+      store.dataplanes.list({ status: "online" }),
+    ]);
+    const endpoints = online.map((record) => [
+      record.id,
+      record.mesh,
+      record.service,
+      record.address,
+      record.tags,
+      record.ports,
+    ]);
+    const fingerprint = contentVersion([latestWrite?.id, endpoints]);
+    // The first look rebuilds too: a write may have landed between startup and taking the baseline.
+    if (fingerprint !== storeFingerprint) await streams.changed();
+    storeFingerprint = fingerprint;
+  }
+
   const timers = [
     repeat(heartbeat, heartbeatIntervalMs, onError),
     repeat(sweepOffline, Math.max(250, Math.floor(offlineAfterMs / 8)), onError),
+    ...(deps.watchStoreEveryMs === undefined ? [] : [repeat(watchStore, deps.watchStoreEveryMs, onError)]),
   ];
 
   const routes: Record<

@@ -225,6 +225,47 @@ describe("data-plane API with the proxy's xds-client over HTTPS", () => {
   });
 });
 
+describe("replicas sharing one database", () => {
+  it("a write through one replica reaches proxies connected to the other within 1 s", async () => {
+    const replica = await TestControlPlane.start({ dataDir: controlPlane.dataDir, watchStoreEveryMs: 200 });
+    try {
+      const applied: Snapshot[] = [];
+      const web = new XdsClient({
+        url: replica.url,
+        caPem: replica.caPem,
+        token: (await controlPlane.token("web")).token,
+        registration: webRegistration,
+        applySnapshot: (snapshot) => {
+          applied.push(snapshot);
+          return { ok: true };
+        },
+      });
+      clients.push(web);
+      web.start();
+      await waitFor(() => applied.length === 1, { what: "the first snapshot from the replica" });
+
+      const writtenAt = Date.now();
+      await controlPlane.write("Timeout", "mesh-timeout", { targetRef: { kind: "Mesh" }, request: "4s" });
+      await waitFor(() => applied.at(-1)?.outbounds[0]?.timeout?.spec.request === "4s", {
+        what: "the write to reach the other replica's proxy",
+        timeoutMs: 1_000,
+      });
+      expect(Date.now() - writtenAt).toBeLessThan(1_000);
+
+      // An endpoint registering through the first replica shows up on the second too.
+      proxy((await controlPlane.token("cart")).token, cartRegistration);
+      await waitFor(() => applied.at(-1)?.outbounds[0]?.endpoints[0]?.dataplane === "cart-1", {
+        what: "cart, registered on the first replica, to reach web on the second",
+        timeoutMs: 2_000,
+      });
+    } finally {
+      await Promise.all(clients.splice(0).map((client) => client.stop()));
+      await replica.stop();
+    }
+    expect(replica.errors).toEqual([]);
+  });
+});
+
 describe("identity and tokens", () => {
   it("issues a certificate for the token's own service, recorded in the store, that openssl verifies", async () => {
     const web = proxy((await controlPlane.token("web")).token, webRegistration);
@@ -239,6 +280,30 @@ describe("identity and tokens", () => {
     expect(certificate?.notAfter.getTime()).toBeGreaterThan(Date.now());
     // Test mode: 20 s certificates.
     expect((certificate?.notAfter.getTime() ?? 0) - Date.now()).toBeLessThanOrEqual(21_000);
+  });
+
+  it("rotates through the API at half-life, and keeps the certificate once its token is revoked", async () => {
+    await controlPlane.stopServing();
+    controlPlane.certificateTtlMs = 3_000;
+    await controlPlane.listen();
+    const { token, id } = await controlPlane.token("web");
+    const web = proxy(token, webRegistration);
+    const identity = await MeshIdentity.create({
+      requestCertificate: (csrPem) => web.client.requestCertificate(csrPem),
+    });
+    try {
+      const first = identity.serverContext();
+      await once(identity, "rotated");
+      expect(identity.serverContext()).not.toBe(first);
+      expect(await controlPlane.store.certificates.list({ identity: identity.identity })).toHaveLength(2);
+
+      await controlPlane.store.dataplaneTokens.revoke(id, { actor: "test" });
+      const [error] = (await once(identity, "renewalFailed")) as [Error];
+      expect(error.message).toContain("401 the dataplane token is invalid or revoked");
+      expect(await controlPlane.store.certificates.list({ identity: identity.identity })).toHaveLength(2);
+    } finally {
+      identity.close();
+    }
   });
 
   it("uses the mesh's trust domain, and openssl verifies the chain and reads the URI SAN", async () => {

@@ -16,16 +16,26 @@ export class TestControlPlane {
   api!: DataplaneApi;
   server!: https.Server;
   errors: unknown[] = [];
+  certificateTtlMs: number | undefined;
+  watchStoreEveryMs: number | undefined;
 
   private constructor(
+    readonly dataDir: string,
     readonly store: Store,
     readonly ca: CertificateAuthority,
     private readonly tls: { cert: string; key: string },
     public port: number,
   ) {}
 
-  static async start(): Promise<TestControlPlane> {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "loom-dp-test-"));
+  /** A second replica shares `dataDir`: the same database and the same CA root. */
+  static async start({
+    dataDir,
+    watchStoreEveryMs,
+  }: {
+    dataDir?: string;
+    watchStoreEveryMs?: number;
+  } = {}): Promise<TestControlPlane> {
+    dataDir ??= await mkdtemp(path.join(tmpdir(), "loom-dp-test-"));
     const store = await openStore({ databaseUrl: `file:${path.join(dataDir, "loom.db")}` });
     const ca = await openCertificateAuthority({ dataDir });
     const serverCertificate = await issueServerCertificate(ca, {
@@ -33,11 +43,13 @@ export class TestControlPlane {
       ttlMs: 3_600_000,
     });
     const controlPlane = new TestControlPlane(
+      dataDir,
       store,
       ca,
       { cert: serverCertificate.certificateChainPem, key: serverCertificate.privateKeyPem },
       0,
     );
+    controlPlane.watchStoreEveryMs = watchStoreEveryMs;
     await controlPlane.listen();
     return controlPlane;
   }
@@ -54,6 +66,8 @@ export class TestControlPlane {
     this.api = createDataplaneApi({
       store: this.store,
       ca: this.ca,
+      certificateTtlMs: this.certificateTtlMs,
+      watchStoreEveryMs: this.watchStoreEveryMs,
       onError: (error) => this.errors.push(error),
     });
     this.server = https.createServer(this.tls, (req, res) => {
