@@ -4,7 +4,7 @@ import { endpoint, request, sendMany, snapshot, startApp, startProxy, tempDir } 
 
 useProcesses();
 
-describe("outlier detection", () => {
+describe("passive and active health", () => {
   it("ejects a failing instance within 3 s and takes it back after its ejection time", async () => {
     const dir = await tempDir();
     const [good, bad] = await Promise.all([startApp("cart-a", "v1"), startApp("cart-b", "v1")]);
@@ -67,5 +67,60 @@ describe("outlier detection", () => {
       (backAfterMs as number) + (recoveringSince - failingSince - (ejectedAfterMs as number));
     expect(sinceEjectionMs).toBeGreaterThanOrEqual(1_900);
     expect(sinceEjectionMs).toBeLessThan(3_000);
+  });
+
+  it("takes an instance failing its active health checks out of rotation and back in once it passes", async () => {
+    const dir = await tempDir();
+    const [good, bad] = await Promise.all([startApp("cart-c", "v1"), startApp("cart-d", "v1")]);
+    const port = await freePort();
+    await startProxy(dir, {
+      name: "web-checks",
+      service: "web",
+      snapshot: snapshot({
+        service: "web",
+        outbounds: [
+          {
+            service: "cart",
+            port,
+            protocol: "http",
+            healthCheck: {
+              name: "cart-health",
+              spec: {
+                targetRef: { kind: "Service", name: "cart" },
+                interval: "200ms",
+                timeout: "500ms",
+                unhealthyThreshold: 2,
+                healthyThreshold: 1,
+                path: "/health",
+              },
+            },
+            endpoints: [endpoint("cart", good.port), { ...endpoint("cart", bad.port), dataplane: "cart-d" }],
+          },
+        ],
+      }),
+    });
+    const url = `http://127.0.0.1:${port}/work`;
+    await bad.behave({ failRate: 1 });
+    await expect
+      .poll(
+        async () => {
+          const before = (await bad.counts()).byPath["/work"] ?? 0;
+          await sendMany(20, 2, () => request(url));
+          return ((await bad.counts()).byPath["/work"] ?? 0) - before;
+        },
+        { timeout: 3_000, interval: 100 },
+      )
+      .toBe(0);
+    await bad.behave({ failRate: 0 });
+    const whileOut = (await bad.counts()).byPath["/work"] ?? 0;
+    await expect
+      .poll(
+        async () => {
+          await sendMany(20, 2, () => request(url));
+          return ((await bad.counts()).byPath["/work"] ?? 0) - whileOut;
+        },
+        { timeout: 3_000, interval: 100 },
+      )
+      .toBeGreaterThan(0);
   });
 });
