@@ -62,10 +62,11 @@ describe("passive and active health", () => {
       }
     }
     console.log(`back in the pool ${backAfterMs?.toFixed(0)} ms after it recovered`);
-    // Ejected for base × 1 = 2 s, counted from the ejection, which was a moment before it recovered.
+    // Ejected for base × 1 = 2 s, counted from the ejection, which was a moment before it recovered. The
+    // ejection is noticed only after the batch of requests in which it happened, hence the margin below 2 s.
     const sinceEjectionMs =
       (backAfterMs as number) + (recoveringSince - failingSince - (ejectedAfterMs as number));
-    expect(sinceEjectionMs).toBeGreaterThanOrEqual(1_900);
+    expect(sinceEjectionMs).toBeGreaterThanOrEqual(1_500);
     expect(sinceEjectionMs).toBeLessThan(3_000);
   });
 
