@@ -1,5 +1,6 @@
 import { nameSchema } from "@loom/spec";
 import { z } from "zod";
+import type { DataplanePorts } from "../../dataplane/index.ts";
 import { eventsOf } from "../../events.ts";
 import { type DataplaneRecord, NotFoundError } from "../../store/index.ts";
 import { createRouter, viewerProcedure } from "../init.ts";
@@ -14,8 +15,8 @@ function toDataplaneView(record: DataplaneRecord) {
     service: record.service,
     tags: record.tags,
     address: record.address,
-    /** Inbound and outbound ports as the proxy registered them. */
-    ports: record.ports,
+    /** Inbound and outbound ports and the admin port, as the proxy registered them. */
+    ports: record.ports as DataplanePorts,
     status: record.status,
     lastSeenAt: record.lastSeenAt.toISOString(),
     /** The last snapshot version the proxy applied. */
