@@ -40,7 +40,19 @@ export class EndpointState {
   }
 
   isAvailable(now: number): boolean {
-    return this.endpoint.healthy && this.passingHealthChecks && now >= this.ejectedUntil;
+    if (this.ejectedUntil !== 0 && now >= this.ejectedUntil) {
+      this.ejectedUntil = 0;
+      this.readmit();
+    }
+    return this.endpoint.healthy && this.passingHealthChecks && this.ejectedUntil === 0;
+  }
+
+  /**
+   * Back from ejection or failing health checks: its latency estimate is from when it was failing, so it
+   * starts from zero and gets the next request; its first responses then set the estimate.
+   */
+  readmit(): void {
+    this.latencyMs = 0;
   }
 
   isEjected(now: number): boolean {

@@ -39,7 +39,10 @@ export class HealthChecker {
     const previous = this.streaks.get(endpoint) ?? 0;
     const streak = passed ? Math.max(previous, 0) + 1 : Math.min(previous, 0) - 1;
     this.streaks.set(endpoint, streak);
-    if (passed && streak >= this.spec.healthyThreshold) endpoint.passingHealthChecks = true;
+    if (passed && streak >= this.spec.healthyThreshold && !endpoint.passingHealthChecks) {
+      endpoint.passingHealthChecks = true;
+      endpoint.readmit();
+    }
     if (!passed && -streak >= this.spec.unhealthyThreshold) endpoint.passingHealthChecks = false;
   }
 
