@@ -58,8 +58,6 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
   }
 
   return {
-    validate,
-
     async create(input: unknown, actor: string): Promise<Resource> {
       const resource = await validate(input);
       const stored = await store.resources.create(resource, { actor });

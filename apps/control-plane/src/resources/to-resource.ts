@@ -18,8 +18,3 @@ export function keyOf(resource: Pick<Resource, "kind" | "metadata">): Required<R
   const { mesh, namespace, name } = resource.metadata;
   return { kind: resource.kind, mesh, namespace: namespace ?? defaultNamespace, name };
 }
-
-/** `TrafficRoute default/cart` for messages. */
-export function describeKey(key: ResourceKey): string {
-  return `${key.kind} ${key.namespace ?? defaultNamespace}/${key.name}`;
-}
