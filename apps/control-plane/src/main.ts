@@ -31,6 +31,7 @@ LOOM_CA_CERT_FILE + LOOM_CA_KEY_FILE (the operator's CA), LOOM_DP_HOSTS (extra n
 
 const SERVER_CERT_TTL_MS = 30 * 24 * 3_600_000;
 const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
+const REPLICA_WATCH_MS = 250;
 
 function readOptions(argv: string[], env: NodeJS.ProcessEnv) {
   const { values } = parseArgs({
@@ -84,7 +85,12 @@ async function main(): Promise<void> {
         : undefined,
   });
   const events = createEventBus();
-  const dataplaneApi = createDataplaneApi({ store: publishingDataplaneChanges(store, events), ca });
+  const dataplaneApi = createDataplaneApi({
+    store: publishingDataplaneChanges(store, events),
+    ca,
+    // Replicas share PostgreSQL: writes made through another replica must reach this one's proxies (bound: 1 s).
+    watchStoreEveryMs: store.provider === "postgresql" ? REPLICA_WATCH_MS : undefined,
+  });
   events.subscribe((event) => {
     if (event.type !== "resource") return;
     // A Mesh resource describes the mesh it names, which its own metadata.mesh need not be.
