@@ -13,7 +13,7 @@ import {
 import { type CertificateAuthority, CsrRejectedError, signWorkloadCsr } from "../ca/index.ts";
 import type { DataplaneRecord, DataplaneTokenRecord, Store } from "../store/index.ts";
 import { contentVersion } from "./content-version.ts";
-import { bearerToken, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
+import { bearerToken, drainBody, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
 import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
 import { dataplanePorts } from "./store-views.ts";
 
@@ -253,17 +253,17 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
       if (!route) return false;
       if (req.method !== route.method) {
         res.setHeader("allow", route.method);
-        sendJson(res, 405, { error: `use ${route.method}` });
-        req.resume();
+        void drainBody(req).then((drained) =>
+          drained ? sendJson(res, 405, { error: `use ${route.method}` }) : req.destroy(),
+        );
         return true;
       }
-      route.serve(req, res).catch((error: unknown) => {
+      route.serve(req, res).catch(async (error: unknown) => {
         if (!(error instanceof HttpError)) onError(error);
         if (res.headersSent) return void res.end();
+        if (!(await drainBody(req))) return void req.destroy();
         const status = error instanceof HttpError ? error.status : 500;
         sendJson(res, status, { error: error instanceof HttpError ? error.message : "internal error" });
-        // Unread body (an early 401/413): close rather than read on, so garbage cannot hold the connection.
-        if (!req.complete) req.destroy();
       });
       return true;
     },

@@ -29,21 +29,53 @@ export function bearerToken(req: IncomingMessage): string {
 
 /** Reads and validates a JSON body; errors name the field path and the reason. */
 export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
+  const body = await readText(req);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    json = JSON.parse(body);
   } catch {
     throw new HttpError(400, "request body is not JSON");
   }
   return parseOrThrow(schema, json);
+}
+
+function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      // Stop collecting but leave the rest of the body to drainBody, so the client gets its 413.
+      req.off("data", onData).off("end", onEnd).pause();
+      reject(new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString("utf8"));
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
+}
+
+/** What is read of a refused request's body so the client, still sending, sees the answer instead of a reset. */
+const MAX_DRAIN_BYTES = 1 << 20;
+
+/** Reads and discards the rest of a body; false when it goes on past the bound (then drop the connection). */
+export function drainBody(req: IncomingMessage): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN_BYTES) {
+        req.off("data", onData);
+        resolve(false);
+      }
+    };
+    req
+      .on("data", onData)
+      .once("end", () => resolve(true))
+      .once("error", () => resolve(false));
+    req.resume();
+  });
 }
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

@@ -1,6 +1,6 @@
 process.env.LOOM_TEST_MODE = "1";
 
-import { X509Certificate } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import https from "node:https";
@@ -433,4 +433,77 @@ describe("malformed requests", () => {
     const web = proxy(token, webRegistration);
     await once(web.client, "applied");
   });
+
+  it("1,000 garbage or oversized requests to each endpoint all get a 4xx, and the API keeps serving", async () => {
+    const { token } = await controlPlane.token("web");
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: controlPlane.caPem });
+    const garbage = (index: number): string | Buffer => {
+      switch (index % 8) {
+        case 0:
+          return randomBytes(index % 300);
+        case 1:
+          return JSON.stringify({ dataplaneId: index, version: [index], ok: "yes", csrPem: { x: 1 } });
+        case 2:
+          return JSON.stringify([null, index, "CERTIFICATE REQUEST"]);
+        case 3:
+          return Buffer.alloc(70_000 + index, 123);
+        case 4:
+          return JSON.stringify({
+            name: "x".repeat(index),
+            spec: { service: "web", inbound: [{ port: -index }] },
+          });
+        case 5:
+          return `{"csrPem":"-----BEGIN CERTIFICATE REQUEST-----\\n${"A".repeat(index)}","dataplaneId":"1"}`;
+        case 6:
+          return "";
+        default:
+          return JSON.stringify({ dataplaneId: "１", version: "\u0000", ok: false, error: "" });
+      }
+    };
+    const send = (method: string, urlPath: string, body: string | Buffer, withToken: boolean) =>
+      new Promise<number>((resolve) => {
+        const request = https.request(
+          {
+            host: "127.0.0.1",
+            port: controlPlane.port,
+            path: urlPath,
+            method,
+            agent,
+            headers: withToken ? { authorization: `Bearer ${token}` } : {},
+          },
+          (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.on("error", () => resolve(-1));
+        request.end(body);
+      });
+    const endpoints: [string, string][] = [
+      ["POST", DATAPLANE_API.register],
+      ["POST", DATAPLANE_API.ack],
+      ["POST", DATAPLANE_API.csr],
+      ["GET", `${DATAPLANE_API.stream}?dataplaneId=`],
+    ];
+    const statuses = new Map<number, number>();
+    for (const [method, urlPath] of endpoints) {
+      for (let batch = 0; batch < 1_000; batch += 50) {
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, (_, offset) => {
+            const index = batch + offset;
+            const target =
+              method === "GET"
+                ? `${urlPath}${encodeURIComponent(String(garbage(index)).slice(0, 100))}`
+                : urlPath;
+            return send(method, target, method === "GET" ? "" : garbage(index), index % 10 !== 9);
+          }),
+        );
+        for (const status of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }
+    agent.destroy();
+    expect([...statuses].filter(([status]) => status < 400 || status > 499)).toEqual([]);
+    const web = proxy(token, webRegistration);
+    await once(web.client, "applied");
+  }, 120_000);
 });
