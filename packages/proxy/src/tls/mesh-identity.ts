@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
 import type { CsrResponse } from "@loom/spec";
 import type { TlsMaterial } from "../tls-material.ts";
@@ -10,6 +11,10 @@ import { peerSpiffeId, verifyPeerIdentity } from "./spiffe.ts";
 export interface MeshIdentityOptions {
   /** Sends a CSR to the control plane with this proxy's dataplane token (the xds-client does this). */
   requestCertificate(csrPem: string): Promise<CsrResponse>;
+  /** Ends create()'s retries; it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Hears each failed attempt at the first certificate, before create() retries it. */
+  onRetry?(error: unknown): void;
 }
 
 interface IssuedCertificate {
@@ -43,9 +48,23 @@ export class MeshIdentity extends EventEmitter implements TlsMaterial {
     this.scheduleRenewal(renewalDelayMs(current));
   }
 
-  /** Obtains the first certificate; throws if the control plane refuses or cannot be reached. */
+  /**
+   * Resolves with the first certificate in place, retrying with backoff while the control plane refuses or
+   * cannot be reached: a proxy without a certificate cannot serve mTLS, so giving up would help nobody.
+   */
   static async create(options: MeshIdentityOptions): Promise<MeshIdentity> {
-    return new MeshIdentity(options, await obtainCertificate(options.requestCertificate));
+    for (let failures = 0; ; failures += 1) {
+      try {
+        return new MeshIdentity(options, await obtainCertificate(options.requestCertificate));
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        options.onRetry?.(error);
+        // An abort during the wait rejects with the signal's own reason, like one before it.
+        await sleep(backoffDelayMs(failures), undefined, { signal: options.signal }).catch(() =>
+          options.signal?.throwIfAborted(),
+        );
+      }
+    }
   }
 
   get identity(): string {

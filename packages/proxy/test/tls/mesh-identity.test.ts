@@ -76,7 +76,35 @@ describe("MeshIdentity", () => {
     const ca = await TestCa.create();
     const other = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
     ca.substituteKey = other.publicKey;
-    await expect(identityFor(ca, WEB, 60_000)).rejects.toThrow(/different key/);
+    const giveUp = new AbortController();
+    const failures: Error[] = [];
+    const attempt = MeshIdentity.create({
+      requestCertificate: (csrPem) => ca.sign(csrPem, WEB, 60_000),
+      signal: giveUp.signal,
+      onRetry: (error) => {
+        failures.push(error as Error);
+        giveUp.abort(new Error("gave up"));
+      },
+    });
+    await expect(attempt).rejects.toThrow("gave up");
+    expect(failures[0]?.message).toMatch(/different key/);
+  });
+
+  it("retries the first certificate until the control plane answers", async () => {
+    const ca = await TestCa.create();
+    ca.failing = true;
+    let attempts = 0;
+    const mesh = MeshIdentity.create({
+      requestCertificate: (csrPem) => ca.sign(csrPem, WEB, 60_000),
+      onRetry: () => {
+        attempts += 1;
+        if (attempts === 2) ca.failing = false;
+      },
+    });
+    const identity = await mesh;
+    identity.close();
+    expect(attempts).toBe(2);
+    expect(identity.identity).toBe(WEB);
   });
 
   it("carries mTLS both ways: the server reads the caller's identity, the caller verifies the server's", async () => {
