@@ -24,11 +24,16 @@ export const resourceKeyInput = z.object({
  * policies and the kind-generic resources router. A single-kind router passes a schema with a default, so its
  * callers need not name the kind.
  */
-export function resourceProcedures<K extends Kind, KindInput extends K | undefined>(
-  kindInput: z.ZodType<K, KindInput>,
+export function resourceProcedures<KindInput extends z.ZodType<Kind, Kind | undefined>>(
+  kindInput: KindInput,
 ) {
+  // The schema's own type (not just its output) is kept, so a defaulted kind stays optional for callers.
+  type K = z.output<KindInput>;
   const accepts = (kind: string): kind is K => kindInput.safeParse(kind).success;
   const keyInput = resourceKeyInput.extend({ kind: kindInput });
+  const deleteInput = keyInput.extend({ resourceVersion: z.string().optional() });
+  // What the key schemas parse to; TypeScript cannot resolve zod's mapped types over a generic kind schema.
+  type Key = z.output<typeof resourceKeyInput> & { kind: K };
   // The resource is checked by @loom/spec in the writer, for messages with field paths and lines; here it is
   // only typed, so clients get the model's input type.
   const resourceInput = z.custom<ResourceInputOf<K>>();
@@ -60,10 +65,11 @@ export function resourceProcedures<K extends Kind, KindInput extends K | undefin
       }),
 
     get: viewerProcedure.input(keyInput).query(async ({ ctx, input }) => {
-      const stored = await ctx.store.resources.get(input);
+      const key = input as Key;
+      const stored = await ctx.store.resources.get(key);
       if (stored === null || !accepts(stored.kind))
         throw new NotFoundError(
-          `${input.kind} "${input.namespace}/${input.name}" in mesh "${input.mesh}" does not exist`,
+          `${key.kind} "${key.namespace}/${key.name}" in mesh "${key.mesh}" does not exist`,
         );
       return toResource(stored) as ResourceOf<K>;
     }),
@@ -80,11 +86,9 @@ export function resourceProcedures<K extends Kind, KindInput extends K | undefin
     }),
 
     /** Returns the resource as it was. Without resourceVersion, deletes the current version. */
-    delete: editorProcedure
-      .input(keyInput.extend({ resourceVersion: z.string().optional() }))
-      .mutation(async ({ ctx, input }) => {
-        const { resourceVersion, ...key } = input;
-        return (await ctx.resources.remove(key, resourceVersion, ctx.caller.actor)) as ResourceOf<K>;
-      }),
+    delete: editorProcedure.input(deleteInput).mutation(async ({ ctx, input }) => {
+      const { resourceVersion, ...key } = input as Key & { resourceVersion?: string };
+      return (await ctx.resources.remove(key, resourceVersion, ctx.caller.actor)) as ResourceOf<K>;
+    }),
   };
 }

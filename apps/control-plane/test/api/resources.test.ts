@@ -125,6 +125,27 @@ describe("policy CRUD with resourceVersion", () => {
   });
 });
 
+describe("meshes and services", () => {
+  it("need no kind in calls to their own routers", async () => {
+    const mesh = await editor.meshes.create.mutate({
+      kind: "Mesh",
+      metadata: { name: "default" },
+      spec: { mtls: { mode: "strict" } },
+    });
+    expect(mesh.spec.mtls).toEqual({ mode: "strict", trustDomain: "loom.local" });
+    expect((await editor.meshes.get.query({ name: "default" })).metadata.resourceVersion).toBe("1");
+    expect((await editor.meshes.list.query()).map((listed) => listed.kind)).toEqual(["Mesh"]);
+    expect((await editor.services.list.query()).map((listed) => listed.metadata.name)).toEqual([
+      "cart",
+      "web",
+    ]);
+    expect((await editor.security.overview.query()).mtls).toEqual({
+      mode: "strict",
+      trustDomain: "loom.local",
+    });
+  });
+});
+
 describe("applyYaml", () => {
   const valid = `kind: Timeout
 metadata:
