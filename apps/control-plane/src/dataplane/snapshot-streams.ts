@@ -1,10 +1,11 @@
 import type { ServerResponse } from "node:http";
 import type { Snapshot } from "@loom/spec";
 import type { CertificateAuthority } from "../ca/index.ts";
+import { toResource } from "../resources/to-resource.ts";
 import type { Store } from "../store/index.ts";
 import { snapshotBuilder } from "./build-snapshot.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
-import { dataplaneResource, SpecResourceCache } from "./store-views.ts";
+import { dataplaneResource } from "./store-views.ts";
 
 /** One proxy's open snapshot stream. */
 export interface StreamSession {
@@ -30,13 +31,7 @@ export interface SnapshotStreamsDeps {
 export class SnapshotStreams {
   readonly #sessions = new Map<number, StreamSession>();
   readonly #rebuilds = new Map<string, CoalescedTask>();
-  readonly #resources: SpecResourceCache;
-
-  constructor(private readonly deps: SnapshotStreamsDeps) {
-    this.#resources = new SpecResourceCache((stored, reason) =>
-      deps.onError(new Error(`skipping stored ${stored.kind} "${stored.metadata.name}": ${reason}`)),
-    );
-  }
+  constructor(private readonly deps: SnapshotStreamsDeps) {}
 
   get sessions(): Iterable<StreamSession> {
     return this.#sessions.values();
@@ -86,7 +81,10 @@ export class SnapshotStreams {
     ]);
     const onlineById = new Map(online.map((record) => [record.id, dataplaneResource(record)]));
     const build = snapshotBuilder({
-      resources: this.#resources.convert(dedupe([...inMesh, ...meshes])),
+      // The same conversion as propagation progress, so both compute the same versions.
+      resources: [...inMesh, ...meshes.filter((meshResource) => meshResource.metadata.mesh !== mesh)].map(
+        toResource,
+      ),
       dataplanes: [...onlineById.values()],
       trustBundle: this.deps.ca.trustBundlePem,
     });
@@ -113,13 +111,4 @@ export class SnapshotStreams {
 function send(session: StreamSession, snapshot: Snapshot): void {
   session.sentVersion = snapshot.version;
   session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${JSON.stringify(snapshot)}\n\n`);
-}
-
-function dedupe<T extends { kind: string; metadata: { mesh: string; namespace: string; name: string } }>(
-  resources: T[],
-): T[] {
-  const byKey = new Map(
-    resources.map((r) => [`${r.kind}/${r.metadata.mesh}/${r.metadata.namespace}/${r.metadata.name}`, r]),
-  );
-  return [...byKey.values()];
 }
