@@ -1,0 +1,7 @@
+export {
+  type TrafficEffect,
+  WHAT_IF_WINDOW,
+  type WhatIfInput,
+  type WhatIfResult,
+  whatIf,
+} from "./what-if.ts";
