@@ -5,12 +5,10 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { bootstrapSchema } from "@loom/spec";
-import { freePort, useProcesses } from "@loom/test-harness";
+import { freePort, useProcesses, waitFor } from "@loom/test-harness";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway } from "../src/gateway/index.ts";
-import { FileTlsMaterial, LoomProxy } from "../src/index.ts";
-import type { Listener } from "../src/listeners/listener.ts";
+import { type LoomProcess, startLoomProxy } from "./loom-process.ts";
 import { type KeyPairFiles, makeCa, makeLeaf } from "./support/certs.ts";
 import {
   type BootstrapInput,
@@ -112,16 +110,43 @@ function httpsGet(port: number, urlPath: string, ca: string): Promise<SimpleResp
   });
 }
 
+const TAP_TOKEN = "gateway-tap-token";
+
+/** Opens the admin port's /tap and collects its request events until closed. */
+function openTap(
+  adminUrl: string,
+  query: string,
+): Promise<{ events: Record<string, unknown>[]; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const events: Record<string, unknown>[] = [];
+    const parser = createParser({
+      onEvent: (event: EventSourceMessage) => {
+        if (event.event === "request") events.push(JSON.parse(event.data));
+      },
+    });
+    const req = http.get(
+      `${adminUrl}/tap?${query}`,
+      { headers: { authorization: `Bearer ${TAP_TOKEN}` } },
+      (res) => {
+        if (res.statusCode !== 200) reject(new Error(`tap answered ${res.statusCode}`));
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => parser.feed(chunk));
+        res.on("error", () => {});
+        resolve({ events, close: () => req.destroy() });
+      },
+    );
+    req.on("error", reject);
+  });
+}
+
 /**
- * A strict-mTLS mesh of two sidecars (web, api), each in front of its app, and a gateway in front of both:
- * plain HTTP on one port, TLS with the operator's certificate on another. The sidecars are real
- * loom-proxy processes; the gateway runs in this process on the same LoomProxy the binary uses.
+ * A strict-mTLS mesh of two sidecars (web, api), each in front of its app, and two gateways in front of
+ * both: one serving plain HTTP, one TLS with the operator's certificate. All are `loom-proxy` processes.
  */
 describe("gateway mode", () => {
   let webApp: Awaited<ReturnType<typeof startSiteApp>>;
   let apiApp: Awaited<ReturnType<typeof startSiteApp>>;
-  let gateway: LoomProxy;
-  let listeners: Listener[];
+  let gateway: LoomProcess;
   let plainUrl: string;
   let tlsPort: number;
   let operatorCa: string;
@@ -138,15 +163,10 @@ describe("gateway mode", () => {
     ]);
     operatorCa = await readFile(operator.certFile, "utf8");
     [webApp, apiApp] = await Promise.all([startSiteApp("web"), startSiteApp("api")]);
-    const [webInbound, apiInbound, webOutbound, apiOutbound, plainPort, adminPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    tlsPort = await freePort();
+    const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+    const port = (index: number) => ports[index] as number;
+    const [webInbound, apiInbound, plainPort] = [port(0), port(1), port(2)];
+    tlsPort = port(3);
 
     const [webSidecar] = await Promise.all([
       startProxy(dir, {
@@ -184,51 +204,57 @@ describe("gateway mode", () => {
     ]);
     webSidecarAdmin = webSidecar.adminUrl;
 
-    const input: BootstrapInput = {
-      name: "gateway",
+    const gatewayBootstrap = (
+      name: string,
+      first: number,
+      gateway: BootstrapInput["gateway"],
+    ): BootstrapInput => ({
+      name,
       dataplane: { service: "gateway", gateway: true },
-      adminPort,
+      adminPort: port(first),
       snapshot: snapshot({
         service: "gateway",
         mtls: "strict",
         outbounds: [
-          { service: "web", port: webOutbound, protocol: "http", endpoints: [endpoint("web", webInbound)] },
-          { service: "api", port: apiOutbound, protocol: "http", endpoints: [endpoint("api", apiInbound)] },
+          {
+            service: "web",
+            port: port(first + 1),
+            protocol: "http",
+            endpoints: [endpoint("web", webInbound)],
+          },
+          {
+            service: "api",
+            port: port(first + 2),
+            protocol: "http",
+            endpoints: [endpoint("api", apiInbound)],
+          },
         ],
       }),
       tls: { ...gatewayCert, caFile: ca.certFile },
-      gateway: {
-        port: plainPort,
-        routes: [
-          { host: "shop.example", service: "web" },
-          { host: "shop.example", pathPrefix: "/api", service: "api" },
-          { pathPrefix: "/healthz", service: "web" },
-        ],
-      },
-    };
-    const bootstrap = bootstrapSchema.parse(input);
-    const gatewayConfig = bootstrap.gateway as NonNullable<typeof bootstrap.gateway>;
-    gateway = new LoomProxy(bootstrap, {
-      tls: new FileTlsMaterial(bootstrap.tls as NonNullable<typeof bootstrap.tls>),
+      gateway,
+      tapToken: TAP_TOKEN,
     });
-    await gateway.start();
-    const applied = await gateway.applySnapshot(bootstrap.snapshot);
-    expect(applied).toEqual({ ok: true });
-    listeners = [
-      await startGateway(gateway, gatewayConfig, "127.0.0.1"),
-      await startGateway(gateway, { ...gatewayConfig, port: tlsPort, tls: operator }, "127.0.0.1"),
+    const routes = [
+      { host: "shop.example", service: "web" },
+      { host: "shop.example", pathPrefix: "/api", service: "api" },
+      { pathPrefix: "/healthz", service: "web" },
     ];
+    [gateway] = await Promise.all([
+      startLoomProxy(dir, gatewayBootstrap("gateway", 4, { port: plainPort, routes }), { gateway: true }),
+      startLoomProxy(dir, gatewayBootstrap("gateway-tls", 7, { port: tlsPort, routes, tls: operator }), {
+        gateway: true,
+      }),
+    ]);
     plainUrl = `http://127.0.0.1:${plainPort}`;
   });
 
-  afterAll(async () => {
-    for (const listener of listeners ?? []) listener.close();
-    await gateway?.shutdown();
+  afterAll(() => {
     webApp?.close();
     apiApp?.close();
   });
 
-  it("carries a browser-style request into the strict mesh and back, cookies and all", async () => {
+  it("carries a browser-style request into the strict mesh and back, cookies and all; tap shows both hops", async () => {
+    const tap = await openTap(gateway.adminUrl, "path=/products");
     const response = await request(`${plainUrl}/products?id=7`, { headers: BROWSER_HEADERS });
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
@@ -251,6 +277,25 @@ describe("gateway mode", () => {
     const metrics = (await request(`${webSidecarAdmin}/metrics`)).body;
     expect(metrics).toMatch(
       /loom_requests_total\{[^}]*direction="inbound",source="gateway"[^}]*tls="true"\} 1/,
+    );
+
+    await waitFor(() => tap.events.length === 2, { what: "two tap events", timeoutMs: 5_000 });
+    tap.close();
+    expect(tap.events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          direction: "inbound",
+          source: "unknown",
+          destination: "gateway",
+          status: 200,
+        }),
+        expect.objectContaining({
+          direction: "outbound",
+          source: "gateway",
+          destination: "web",
+          status: 200,
+        }),
+      ]),
     );
   });
 
@@ -293,7 +338,7 @@ describe("gateway mode", () => {
   });
 
   it("records the public side as its inbound and the hop to the service as its outbound", async () => {
-    const metrics = await gateway.metrics.registry.metrics();
+    const metrics = (await request(`${gateway.adminUrl}/metrics`)).body;
     expect(metrics).toMatch(
       /loom_requests_total\{direction="inbound",source="unknown",destination="gateway"[^}]*status_class="4xx"[^}]*\} 3/,
     );

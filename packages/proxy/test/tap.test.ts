@@ -1,10 +1,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { waitFor } from "@loom/test-harness";
+import { freePort, useProcesses, waitFor } from "@loom/test-harness";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTapHandler, TapHub, type TapSummary } from "../src/tap/index.ts";
+import { startLoomProxy } from "./loom-process.ts";
+import { request, snapshot, startApp, tempDir } from "./support/mesh.ts";
+
+useProcesses();
 
 const TOKEN = "s3cret-tap-token";
 
@@ -193,5 +197,37 @@ describe("tap: what it streams", () => {
     const url = await serveTap(hub, { token: TOKEN, maxStreams: 1 });
     await tapWhenSubscribed(hub, `${url}/tap`);
     expect((await openTap(`${url}/tap`, bearer(TOKEN))).status).toBe(429);
+  });
+});
+
+describe("tap on a running proxy's admin port", () => {
+  it("streams the summaries of the requests the proxy carries, filtered, to the token holder only", async () => {
+    const dir = await tempDir();
+    const app = await startApp("tapped-app", "v1");
+    const [inboundPort, adminPort] = await Promise.all([freePort(), freePort()]);
+    const proxy = await startLoomProxy(dir, {
+      name: "tapped",
+      dataplane: { service: "backend", inbound: [{ port: inboundPort, appPort: app.port }] },
+      adminPort,
+      snapshot: snapshot({ service: "backend" }),
+      tapToken: TOKEN,
+    });
+    expect((await openTap(`${proxy.adminUrl}/tap`, bearer("wrong"))).status).toBe(401);
+
+    const stream = await openTap(`${proxy.adminUrl}/tap?path=/watched&direction=inbound`, bearer(TOKEN));
+    streams.push(stream);
+    expect(stream.status).toBe(200);
+    for (const path of ["/watched/1", "/ignored", "/watched/2"]) {
+      expect((await request(`http://127.0.0.1:${inboundPort}${path}`)).status).toBe(200);
+    }
+    await waitFor(() => stream.requests().length === 2, { timeoutMs: 5_000, what: "two tap events" });
+    expect(stream.requests()).toEqual([
+      expect.objectContaining({ direction: "inbound", method: "GET", path: "/watched/1", status: 200 }),
+      expect.objectContaining({ direction: "inbound", method: "GET", path: "/watched/2", status: 200 }),
+    ]);
+    const [first] = stream.requests();
+    expect(first).toMatchObject({ source: "unknown", destination: "backend" });
+    expect(typeof first?.latencyMs).toBe("number");
+    expect(Date.parse(String(first?.time))).toBeGreaterThan(Date.now() - 60_000);
   });
 });
