@@ -238,6 +238,7 @@ describe("gateway mode", () => {
       { host: "shop.example", service: "web" },
       { host: "shop.example", pathPrefix: "/api", service: "api" },
       { pathPrefix: "/healthz", service: "web" },
+      { host: "shop.example", pathPrefix: "/legacy", service: "legacy" },
     ];
     [gateway] = await Promise.all([
       startLoomProxy(dir, gatewayBootstrap("gateway", 4, { port: plainPort, routes }), { gateway: true }),
@@ -327,6 +328,12 @@ describe("gateway mode", () => {
     expect(unknownPath.status).toBe(404);
     expect(unknownPath.body).toBe("no gateway route for host other.example and path /healthzz\n");
     expect(webApp.seen.length).toBe(webBefore);
+  });
+
+  it("answers 503 naming the service when a route's service has no outbound in the config", async () => {
+    const response = await request(`${plainUrl}/legacy/orders`, { headers: BROWSER_HEADERS });
+    expect(response.status).toBe(503);
+    expect(response.body).toBe("the gateway's config has no outbound for legacy\n");
   });
 
   it("is held to the destination's TrafficPermission under its own identity", async () => {

@@ -74,14 +74,12 @@ export function gatewayHttpHandler(
         body: `no gateway route for host ${host} and path ${pathOf(url)}\n`,
       });
     }
-    const outbound = config.snapshot.outbounds.find(
-      (candidate) => candidate.service === service && candidate.protocol !== "tcp",
-    );
-    if (!outbound) {
-      return answer(req, res, telemetry, {
-        status: 503,
-        body: `the gateway routes to ${service} but has no HTTP outbound for it in its config\n`,
-      });
+    const outbound = config.snapshot.outbounds.find((candidate) => candidate.service === service);
+    if (outbound?.protocol !== "http") {
+      const reason = outbound
+        ? `${service} speaks ${outbound.protocol}; the gateway carries HTTP/1.1 only`
+        : `the gateway's config has no outbound for ${service}`;
+      return answer(req, res, telemetry, { status: 503, body: `${reason}\n` });
     }
     const limited = config.inbound.rateLimit?.check(UNKNOWN_SOURCE);
     if (limited) return answer(req, res, telemetry, limited);
