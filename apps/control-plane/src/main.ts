@@ -10,6 +10,8 @@ import { issueServerCertificate, openCertificateAuthority } from "./ca/index.ts"
 import { createDataplaneApi } from "./dataplane/index.ts";
 import { publishingDataplaneChanges } from "./dataplane-events.ts";
 import { createEventBus } from "./events.ts";
+import { startObservability } from "./observability.ts";
+import { OTLP_TRACES_PATH } from "./otlp/index.ts";
 import { createResourceWriter } from "./resources/resource-writer.ts";
 import { atPrefix, startLoomServer } from "./server.ts";
 import { repoRoot } from "./store/database-target.ts";
@@ -98,9 +100,11 @@ async function main(): Promise<void> {
     dataplaneApi.resourcesChanged(mesh).catch((error: unknown) => console.error("config fan-out:", error));
   });
 
+  const observability = await startObservability({ store, events, dataDir: options.dataDir, env });
   const services = {
     store,
     events,
+    observability,
     sessions: createSessionCodec(await loadSessionKey(options.dataDir, env)),
     resources: createResourceWriter({ store, events }),
     trustBundlePem: ca.trustBundlePem,
@@ -133,7 +137,11 @@ async function main(): Promise<void> {
     return { cert: issued.certificateChainPem, key: issued.privateKeyPem };
   };
   const server = await startLoomServer({
-    api: { host: options.host, port: options.port, mounts: [atPrefix("/api/trpc/", trpc)] },
+    api: {
+      host: options.host,
+      port: options.port,
+      mounts: [atPrefix("/api/trpc/", trpc), atPrefix(OTLP_TRACES_PATH, observability.otlp.handle)],
+    },
     dataplane: {
       host: options.dpHost,
       port: options.dpPort,
@@ -158,6 +166,7 @@ async function main(): Promise<void> {
     clearInterval(renewal);
     await dataplaneApi.close();
     await server.close();
+    await observability.close();
     await store.close();
     process.exit(0);
   };

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type Caller, resolveCaller } from "../auth/caller.ts";
 import type { SessionCodec } from "../auth/sessions.ts";
 import type { EventBus } from "../events.ts";
+import type { Observability } from "../observability.ts";
 import type { ResourceWriter } from "../resources/resource-writer.ts";
 import { ConflictError, NotFoundError, type Role, type Store } from "../store/index.ts";
 
@@ -17,6 +18,8 @@ export interface AppServices {
   resources: ResourceWriter;
   /** PEM roots of the mesh CA, to recompute the snapshot versions the data-plane API sends. */
   trustBundlePem: string;
+  /** Metrics, traces and rollouts (the metrics, graph, traces, rollouts and whatIf routers). */
+  observability: Observability;
 }
 
 export interface Context extends AppServices {
