@@ -39,7 +39,10 @@ export function PoliciesPage() {
           <button
             type="button"
             className="primary"
-            onClick={() => select({ creating: true, policy: undefined })}
+            onClick={() => {
+              setLastApply(undefined);
+              select({ creating: true, policy: undefined });
+            }}
           >
             New {selection.kind}
           </button>
@@ -49,7 +52,10 @@ export function PoliciesPage() {
       <PolicyKindTabs
         current={selection.kind}
         policies={policies.data ?? []}
-        onSelect={(kind) => select({ kind, policy: undefined, creating: false, view: "yaml" })}
+        onSelect={(kind) => {
+          setLastApply(undefined);
+          select({ kind, policy: undefined, creating: false, view: "yaml" });
+        }}
       />
       {lastApply && <AppliedResults results={lastApply} />}
       <div className="split">

@@ -1,14 +1,20 @@
 "use client";
 
 import { useSubscription } from "@trpc/tanstack-react-query";
+import { useState } from "react";
 import type { ResourceKey } from "@/features/resources/resource-yaml";
-import { useTRPC } from "@/lib/trpc";
+import { type RouterOutputs, useTRPC } from "@/lib/trpc";
+
+type Progress = RouterOutputs["propagation"]["status"];
 
 /** How far one write has travelled to the proxies: ACKed, refused (with the proxy's reason), still pending. */
 export function PropagationProgress({ resource, version }: { resource: ResourceKey; version: number }) {
   const trpc = useTRPC();
-  const watch = useSubscription(trpc.propagation.watch.subscriptionOptions({ ...resource, version }));
-  const progress = watch.data;
+  // The stream ends once no proxy is pending, and useSubscription then forgets its data: keep the last word.
+  const [progress, setProgress] = useState<Progress>();
+  const watch = useSubscription(
+    trpc.propagation.watch.subscriptionOptions({ ...resource, version }, { onData: setProgress }),
+  );
   const label = `Propagation of ${resource.kind} ${resource.name} version ${version}`;
   if (watch.error)
     return (

@@ -1,0 +1,212 @@
+import { useProcesses, waitFor } from "@loom/test-harness";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { browserTestsRun, launchChromium, screenshot, signIn } from "./support/chromium.ts";
+import { type RunningConsole, startConsole } from "./support/console-server.ts";
+import { ADMIN, type RunningControlPlane, startControlPlane } from "./support/control-plane.ts";
+import { type FixtureMesh, startFixtureMesh } from "./support/fixture-mesh.ts";
+
+useProcesses();
+
+const CART_TIMEOUT = `kind: Timeout
+metadata:
+  name: cart-timeout
+spec:
+  targetRef:
+    kind: Service
+    name: cart
+  request: 3s
+`;
+
+describe.runIf(browserTestsRun)("console against a real control plane and proxies", () => {
+  let controlPlane: RunningControlPlane;
+  let mesh: FixtureMesh;
+  let consoleApp: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    controlPlane = await startControlPlane();
+    mesh = await startFixtureMesh(controlPlane);
+    consoleApp = await startConsole(controlPlane.apiUrl);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail" && page) await screenshot(page, `failed-${context.task.name}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** The policy as the control plane holds it: the effect of what the browser did. */
+  async function cartTimeout() {
+    const { kind, metadata, spec } = await controlPlane.admin.policies.get.query({
+      kind: "Timeout",
+      name: "cart-timeout",
+    });
+    if (!("request" in spec))
+      throw new Error(`cart-timeout came back as a ${kind} without a request timeout`);
+    return { request: spec.request, resourceVersion: metadata.resourceVersion };
+  }
+
+  test("signing in through the form leads back to the page asked for", async () => {
+    await page.goto(`${consoleApp.url}/proxies`);
+    await page.waitForURL(/\/sign-in\?next=%2Fproxies/);
+    await page.getByLabel("Username").fill(ADMIN.username);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const form = page.getByRole("form", { name: "Sign in" });
+    await expect
+      .poll(() => form.getByRole("alert").textContent())
+      .toBe("Could not sign in. wrong username or password.");
+    await screenshot(page, "sign-in-error");
+
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${consoleApp.url}/proxies`);
+    expect(await page.getByTestId("current-user").textContent()).toBe("admin admin");
+  });
+
+  test("the proxies page shows each proxy online with the config version it acked", async () => {
+    const table = page.getByRole("table", { name: "Proxies" });
+    for (const name of ["web-v1", "cart-v1", "checkout-v1"]) {
+      const row = table.getByRole("row").filter({ hasText: name });
+      await expect.poll(() => row.getByText("online").count()).toBe(1);
+    }
+    const [acked] = await controlPlane.admin.dataplanes.list.query({ service: "web" });
+    await expect
+      .poll(() => table.getByRole("row").filter({ hasText: "web-v1" }).textContent())
+      .toContain(acked?.ackedVersion?.slice(0, 10));
+    await screenshot(page, "proxies");
+  });
+
+  test("the overview counts services and proxies", async () => {
+    await page.getByRole("link", { name: "Overview" }).click();
+    const online = page.getByRole("link", { name: /proxies online/ });
+    await expect.poll(() => online.textContent()).toBe("3proxies online");
+    await screenshot(page, "overview");
+  });
+
+  test("a policy applied through the YAML editor is validated, previewed, stored and listed", async () => {
+    await page.goto(`${consoleApp.url}/policies?kind=Timeout`);
+    await page.getByRole("button", { name: "New Timeout" }).click();
+    await page.getByLabel("Policy YAML").fill(CART_TIMEOUT);
+    const validation = page.getByRole("list", { name: "Validation" });
+    await expect.poll(() => validation.textContent()).toBe("Valid: 1 resource(s).");
+    const preview = page.getByRole("figure", { name: "Diff of Timeout default/cart-timeout" });
+    expect(await preview.textContent()).toContain("+  request: 3s");
+    await screenshot(page, "policy-new-preview");
+
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("Timeout default/cart-timeout: created (version 1)").waitFor();
+    expect((await cartTimeout()).request).toBe("3s");
+
+    const row = page
+      .getByRole("table", { name: "Policies" })
+      .getByRole("row")
+      .filter({ hasText: "cart-timeout" });
+    await expect.poll(() => row.getByText("in force").count()).toBe(1);
+    await page
+      .getByText(/Propagation of Timeout cart-timeout version 1: 3 of 3 proxies applied it/)
+      .waitFor();
+    await screenshot(page, "policy-applied");
+  });
+
+  test("a broken policy gets the spec package's line-numbered messages and cannot be applied", async () => {
+    await page.getByRole("button", { name: "New Timeout" }).click();
+    const editor = page.getByLabel("Policy YAML");
+    await editor.fill(
+      CART_TIMEOUT.replace("request: 3s", "request: soon").replace("name: cart\n", "name: carts\n"),
+    );
+    const messages = page.getByRole("list", { name: "Validation" }).getByRole("listitem");
+    await expect
+      .poll(() => messages.allTextContents())
+      .toEqual([
+        'Timeout "cart-timeout" (line 8) spec.request: must be a duration such as "250ms", "10s", "5m" or "1h"',
+      ]);
+    expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(true);
+
+    // A valid document naming a service that does not exist: the check against the registry, as on the server.
+    await editor.fill(CART_TIMEOUT.replace("name: cart\n", "name: carts\n"));
+    await expect
+      .poll(() => messages.allTextContents())
+      .toEqual([
+        'Timeout "cart-timeout" (line 7) spec.targetRef: names service "carts", which does not exist',
+      ]);
+    await screenshot(page, "policy-validation-error");
+  });
+
+  test("an edit shows its diff, and one click in history rolls it back", async () => {
+    await page.goto(`${consoleApp.url}/policies?kind=Timeout&policy=default/default/cart-timeout&view=edit`);
+    const editor = page.getByLabel("Policy YAML");
+    await editor.fill((await editor.inputValue()).replace("request: 3s", "request: 5s"));
+    const preview = page.getByRole("figure", { name: "Diff of Timeout default/cart-timeout" });
+    await expect.poll(() => preview.textContent()).toContain("-  request: 3s+  request: 5s");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("Timeout default/cart-timeout: configured (version 2)").waitFor();
+    expect((await cartTimeout()).request).toBe("5s");
+
+    await page.getByRole("tab", { name: "History" }).click();
+    await page.getByRole("button", { name: "Roll back to version 1" }).click();
+    await waitFor(async () => (await cartTimeout()).resourceVersion === "3", {
+      what: "the rollback to be stored as version 3",
+    });
+    expect((await cartTimeout()).request).toBe("3s");
+    await page.getByText("Version 3", { exact: true }).waitFor();
+    await screenshot(page, "policy-history");
+  });
+
+  test("a viewer sees the policies but no control that would change them", async () => {
+    const viewer = { username: "vera", password: "viewer-password-e2e" };
+    await controlPlane.admin.users.create.mutate({ ...viewer, role: "viewer" });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const viewerPage = await context.newPage();
+      await signIn(viewerPage, consoleApp.url, viewer);
+      await viewerPage.goto(`${consoleApp.url}/policies?kind=Timeout&policy=default/default/cart-timeout`);
+      await viewerPage.getByRole("figure", { name: "Policy YAML" }).waitFor();
+      expect(await viewerPage.getByRole("tab").allTextContents()).toContain("History");
+      expect(await viewerPage.getByRole("tab", { name: "Edit" }).count()).toBe(0);
+      expect(await viewerPage.getByRole("button", { name: /New|Delete|Apply/ }).count()).toBe(0);
+      await viewerPage.getByRole("tab", { name: "History" }).click();
+      await viewerPage.getByText("Version 1", { exact: true }).waitFor();
+      expect(await viewerPage.getByRole("button", { name: /Roll back/ }).count()).toBe(0);
+      await screenshot(viewerPage, "policies-as-viewer");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("pages follow changes made elsewhere without a reload", async () => {
+    await page.goto(`${consoleApp.url}/policies?kind=Timeout`);
+    const list = page.getByRole("table", { name: "Policies" });
+    await list.getByText("cart-timeout").waitFor();
+    await controlPlane.admin.policies.applyYaml.mutate({
+      text: CART_TIMEOUT.replaceAll("cart", "web"),
+    });
+    await list.getByText("web-timeout").waitFor({ timeout: 5_000 });
+
+    await page.getByRole("link", { name: "Proxies" }).click();
+    const checkout = page
+      .getByRole("table", { name: "Proxies" })
+      .getByRole("row")
+      .filter({ hasText: "checkout-v1" });
+    await checkout.getByText("online").waitFor();
+    await mesh.proxies[2]?.stop();
+    // Test mode marks a silent proxy offline after 4 s.
+    await checkout.getByText("offline").waitFor({ timeout: 15_000 });
+    await screenshot(page, "proxies-one-offline");
+  });
+
+  test("every section renders", async () => {
+    for (const section of ["Services", "Security", "Graph", "Traces", "Permissions"]) {
+      await page.getByRole("link", { name: section, exact: true }).click();
+      await page.getByRole("heading", { level: 1, name: section }).waitFor();
+      await screenshot(page, section.toLowerCase());
+    }
+  });
+});
