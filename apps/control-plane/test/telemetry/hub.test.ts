@@ -34,7 +34,7 @@ describe("telemetry hub against real proxies (and a real Prometheus scraping the
     const dir = await tempDir("loom-hub-test-");
     const [appV1, appV2] = await Promise.all([
       startTrafficApp("cart-v1 app", { delayMs: 15 }),
-      startTrafficApp("cart-v2 app", { delayMs: 35, failEvery: 5 }),
+      startTrafficApp("cart-v2 app", { delayMs: 35, failShare: 0.2 }),
     ]);
     const [inboundV1, inboundV2, cartPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const proxies = await Promise.all([

@@ -11,19 +11,37 @@ export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
 }
 
-/** An upstream whose latency and failure share are fixed (see traffic-app.mjs). */
-export async function startTrafficApp(
-  name: string,
-  behaviour: { delayMs: number; failEvery?: number },
-): Promise<{ process: ProcessHandle; port: number }> {
+export interface TrafficBehaviour {
+  delayMs: number;
+  /** Share of requests answered 500, spread evenly. */
+  failShare?: number;
+}
+
+export interface TrafficApp {
+  process: ProcessHandle;
+  port: number;
+  behave(behaviour: Partial<TrafficBehaviour>): Promise<void>;
+  counts(): Promise<{ served: number; failed: number }>;
+}
+
+/** An upstream whose latency and failure share the test sets (see traffic-app.mjs). */
+export async function startTrafficApp(name: string, behaviour: TrafficBehaviour): Promise<TrafficApp> {
   const handle = await startProcess({
     name,
     command: process.execPath,
     args: [TRAFFIC_APP],
-    env: { DELAY_MS: String(behaviour.delayMs), FAIL_EVERY: String(behaviour.failEvery ?? 0) },
+    env: { DELAY_MS: String(behaviour.delayMs), FAIL_SHARE: String(behaviour.failShare ?? 0) },
   });
   const match = await waitForLine(handle, /listening on (\d+)/);
-  return { process: handle, port: Number(match[1]) };
+  const url = `http://127.0.0.1:${Number(match[1])}`;
+  return {
+    process: handle,
+    port: Number(match[1]),
+    async behave(change) {
+      await (await fetch(`${url}/__behaviour`, { method: "POST", body: JSON.stringify(change) })).text();
+    },
+    counts: async () => (await (await fetch(`${url}/__counts`)).json()) as { served: number; failed: number },
+  };
 }
 
 export interface StandaloneProxyOptions {
@@ -85,4 +103,43 @@ export function endpoint(service: string, port: number, version: string) {
     identity: `spiffe://loom.local/ns/default/sa/${service}`,
     healthy: true,
   };
+}
+
+export interface ManagedProxyOptions {
+  name: string;
+  service: string;
+  version: string;
+  controlPlane: { url: string; caFile: string; token: string };
+  inbound?: { port: number; appPort: number };
+  outbounds?: { service: string; port: number }[];
+  otlpUrl?: string;
+}
+
+/** A real loom-proxy under a real control plane: it registers, streams its snapshot and gets a certificate. */
+export async function startManagedProxy(dir: string, options: ManagedProxyOptions): Promise<RunningProxy> {
+  const adminPort = await freePort();
+  const tokenFile = path.join(dir, `${options.name}.token`);
+  await writeFile(tokenFile, options.controlPlane.token);
+  const bootstrap: BootstrapInput = {
+    name: options.name,
+    dataplane: {
+      service: options.service,
+      tags: { version: options.version },
+      inbound: options.inbound ? [options.inbound] : [],
+      outbounds: options.outbounds ?? [],
+    },
+    adminPort,
+    controlPlane: { url: options.controlPlane.url, caFile: options.controlPlane.caFile, tokenFile },
+    tracing: options.otlpUrl ? { otlpUrl: options.otlpUrl } : {},
+  };
+  const file = path.join(dir, `${options.name}.json`);
+  await writeFile(file, JSON.stringify(bootstrap));
+  const handle = await startProcess({
+    name: `proxy ${options.name}`,
+    command: process.execPath,
+    args: [PROXY_BIN, "--bootstrap", file],
+    ready: { url: `http://127.0.0.1:${adminPort}/ready` },
+    readyTimeoutMs: 30_000,
+  });
+  return { process: handle, adminPort, metricsUrl: `http://127.0.0.1:${adminPort}/metrics` };
 }
