@@ -3,6 +3,8 @@ import type { TrafficRoute } from "@loom/spec";
 import { fixedRateLoad, freePort, type LoadResult, useProcesses } from "@loom/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatedRootFiles } from "../../src/ca/index.ts";
+import type { RolloutView } from "../../src/rollout/index.ts";
+import type { ServiceGraph } from "../../src/telemetry/index.ts";
 import { type ApiClient, adminToken, apiClient, startControlPlane } from "../api/control-plane.ts";
 import { startManagedProxy, startTrafficApp, type TrafficApp, tempDir } from "../telemetry/support/mesh.ts";
 
@@ -42,6 +44,33 @@ const ROLLOUT = {
     gates: { maxSuccessRateDrop: 5, maxP99Ratio: 10, minRequests: 20 },
   },
 };
+
+/** The first `count` values a subscription sends; then it is closed. */
+function firstEvents<T>(
+  count: number,
+  subscribe: (onData: (value: T) => void, onError: (error: unknown) => void) => { unsubscribe(): void },
+): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const values: T[] = [];
+    const timeout = setTimeout(
+      () => reject(new Error(`got ${values.length} of ${count} events in 10 s`)),
+      10_000,
+    );
+    const subscription = subscribe(
+      (value) => {
+        values.push(value);
+        if (values.length < count) return;
+        clearTimeout(timeout);
+        subscription.unsubscribe();
+        resolve(values);
+      },
+      (error) => {
+        clearTimeout(timeout);
+        reject(error);
+      },
+    );
+  });
+}
 
 /**
  * The whole path with real processes: loom-cp, three managed proxies with mTLS (web → cart v1/v2), load through
@@ -187,6 +216,18 @@ describe("Rollout of a real mesh through loom-cp", () => {
     const root = spans.find((span) => span.parentSpanId === null);
     expect(root?.service).toBe("web");
     expect(spans.some((span) => span.service === "cart" && span.parentSpanId !== null)).toBe(true);
+
+    // Live: a new graph after each scrape (1 s in test mode), and the Rollout's progress.
+    const started = Date.now();
+    const graphs = await firstEvents<ServiceGraph>(2, (onData, onError) =>
+      admin.graph.onUpdate.subscribe({ window: "1m" }, { onData, onError }),
+    );
+    expect(graphs[1]?.edges.length).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const [progress] = await firstEvents<RolloutView[]>(1, (onData, onError) =>
+      admin.rollouts.onProgress.subscribe({ name: "cart-canary" }, { onData, onError }),
+    );
+    expect(progress?.map((rollout) => rollout.phase)).toEqual(["promoted"]);
 
     const source = await admin.metrics.source.query();
     expect(source.backend).toBe("hub");
