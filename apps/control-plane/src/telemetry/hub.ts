@@ -41,8 +41,8 @@ export interface TelemetryHub extends MetricsBackend {
 export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
   const intervalMs = options.intervalMs ?? timer("scrapeIntervalMs");
   const retentionMs = options.retentionMs ?? RETENTION_MS;
-  // Room for scrapes that come early (scrapeNow between rounds); older samples are dropped by time anyway.
-  const capacity = Math.ceil(retentionMs / intervalMs) * 2 + 2;
+  // A tenth more room for rounds that come early (scrapeNow); older samples are dropped by time anyway.
+  const capacity = Math.ceil((retentionMs * 1.1) / intervalMs) + 2;
   const scraped = new Map<string, ScrapedTarget>();
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
