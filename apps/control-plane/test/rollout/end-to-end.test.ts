@@ -229,6 +229,33 @@ describe("Rollout of a real mesh through loom-cp", () => {
     );
     expect(progress?.map((rollout) => rollout.phase)).toEqual(["promoted"]);
 
+    const versions = await admin.metrics.golden.query({ grouping: "version", service: "cart", window: "1m" });
+    expect(versions.map((row) => row.version)).toEqual(["v1", "v2"]);
+    const history = await admin.metrics.history.query({ service: "cart", window: "1m", points: 10 });
+    expect(history).toHaveLength(10);
+    expect(history.at(-1)?.rps).toBeGreaterThan(0);
+
+    // A dry run of a deny: both cart proxies would get new config, and web's calls would be refused.
+    const dryRun = await admin.whatIf.run.mutate({
+      action: "apply",
+      resource: {
+        kind: "TrafficPermission",
+        metadata: { name: "no-web", mesh: "default" },
+        spec: {
+          targetRef: { kind: "Service", name: "cart" },
+          from: [{ targetRef: { kind: "Service", name: "web" }, action: "Deny" }],
+        },
+      },
+    });
+    expect(dryRun.dataplanes.changed.map((dataplane) => dataplane.name).sort()).toEqual([
+      "cart-v1",
+      "cart-v2",
+    ]);
+    expect(dryRun.traffic.map((effect) => effect.summary)).toEqual([
+      expect.stringMatching(/^would refuse [\d.]+ rps from web to cart$/),
+    ]);
+    expect(await admin.policies.list.query({ kind: "TrafficPermission" })).toEqual([]);
+
     const source = await admin.metrics.source.query();
     expect(source.backend).toBe("hub");
     expect(source.targets.map((target) => target.lastError)).toEqual([null, null, null]);
