@@ -145,7 +145,7 @@ function compileOutbound(
       });
     activations.push(() => {
       endpointState.endpoint = endpoint;
-      endpointState.agent.maxSockets = maxConnections;
+      endpointState.pool.maxConnections = maxConnections;
     });
     next.endpoints.set(key, endpointState);
     return endpointState;
@@ -183,6 +183,6 @@ function compileOutbound(
 }
 
 function retire(endpoint: EndpointState): void {
-  endpoint.agent.destroy();
+  endpoint.pool.destroy();
   closeHttp2Session(endpoint.dialOptions);
 }

@@ -1,5 +1,5 @@
-import type { Agent } from "node:http";
 import type { ProxyConfig } from "./config.ts";
+import type { UpstreamPool } from "./http/pool.ts";
 import type { TapHub } from "./tap/index.ts";
 import type { ProxyMetrics } from "./telemetry/metrics.ts";
 import type { Tracing } from "./telemetry/tracing.ts";
@@ -16,7 +16,7 @@ export interface ProxyContext {
   readonly version: string;
   readonly tls: TlsMaterial | undefined;
   /** Keep-alive pool to the local app's port. */
-  appPool(port: number): Agent;
+  appPool(port: number): UpstreamPool;
   /** Live request summaries for the admin port's /tap. */
   readonly tap: TapHub;
   /** Set once SIGTERM arrived: responses close their connections so clients move on. */

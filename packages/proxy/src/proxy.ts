@@ -1,4 +1,3 @@
-import type { Agent } from "node:http";
 import {
   type Bootstrap,
   type Protocol,
@@ -10,7 +9,7 @@ import {
 import { type CompiledConfig, compileConfig, type ProxyConfig, RuntimeState } from "./config.ts";
 import type { ProxyContext } from "./context.ts";
 import { closeAllHttp2Sessions } from "./http/http2-pool.ts";
-import { createPool } from "./http/pool.ts";
+import { UpstreamPool } from "./http/pool.ts";
 import { createAdminListener } from "./listeners/admin.ts";
 import { createInboundListener } from "./listeners/inbound.ts";
 import type { Listener } from "./listeners/listener.ts";
@@ -52,7 +51,7 @@ export class LoomProxy implements ProxyContext {
   /** Inbound ports, and other listeners facing peers or outside clients (the gateway's), drained first. */
   private readonly inboundListeners: Listener[] = [];
   private readonly adminListener: Listener;
-  private readonly appPools = new Map<number, Agent>();
+  private readonly appPools = new Map<number, UpstreamPool>();
   private applying: Promise<unknown> = Promise.resolve();
   private markReady: () => void = () => {};
   /** Resolves once a first snapshot is applied and the inbound ports are bound. */
@@ -97,10 +96,10 @@ export class LoomProxy implements ProxyContext {
     await this.adminListener.listen(this.bootstrap.adminPort, "0.0.0.0");
   }
 
-  appPool(port: number): Agent {
+  appPool(port: number): UpstreamPool {
     let pool = this.appPools.get(port);
     if (!pool) {
-      pool = createPool({ host: "127.0.0.1", port, ...APP_POOL });
+      pool = new UpstreamPool({ host: "127.0.0.1", port, ...APP_POOL });
       this.appPools.set(port, pool);
     }
     return pool;
@@ -226,7 +225,7 @@ export class LoomProxy implements ProxyContext {
     this.tap.close();
     this.adminListener.close();
     for (const pool of this.appPools.values()) pool.destroy();
-    for (const endpoint of this.state.endpoints.values()) endpoint.agent.destroy();
+    for (const endpoint of this.state.endpoints.values()) endpoint.pool.destroy();
     closeAllHttp2Sessions();
     await this.tracing.shutdown();
   }

@@ -98,6 +98,8 @@ interface CompiledMatch {
  */
 export class RouteTable {
   readonly name: string;
+  /** Whether any match looks at headers; when none does, callers need not build a header map. */
+  readonly matchesHeaders: boolean;
   private readonly matches: readonly CompiledMatch[];
 
   constructor(
@@ -124,6 +126,7 @@ export class RouteTable {
         });
       }
     }
+    this.matchesHeaders = matches.some((entry) => entry.match.headers.length > 0);
     this.matches = matches
       .map((entry, order) => ({ entry, order }))
       .sort((a, b) => comparePrecedence(a.entry.match, b.entry.match) || a.order - b.order)

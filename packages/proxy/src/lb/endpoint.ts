@@ -1,6 +1,5 @@
-import type { Agent } from "node:http";
 import type { Endpoint } from "@loom/spec";
-import { createPool, type PoolOptions } from "../http/pool.ts";
+import { type PoolOptions, UpstreamPool } from "../http/pool.ts";
 
 /** How fast old latency samples fade (Linkerd's peak-EWMA uses a similar decay). */
 const EWMA_DECAY_MS = 10_000;
@@ -27,14 +26,14 @@ export class EndpointState {
   passingHealthChecks = true;
 
   /** HTTP/1.1 connection pool to this endpoint. */
-  readonly agent: Agent;
+  readonly pool: UpstreamPool;
 
   constructor(
     public endpoint: Endpoint,
     /** How to reach it (address, mTLS identity, timeouts); HTTP/2 sessions dial with the same. */
     readonly dialOptions: PoolOptions,
   ) {
-    this.agent = createPool(dialOptions);
+    this.pool = new UpstreamPool(dialOptions);
     this.version = endpoint.tags.version ?? "unknown";
     this.label = `${endpoint.address}:${endpoint.port}`;
   }

@@ -1,13 +1,14 @@
 import http from "node:http";
 import net from "node:net";
 import { durationMs, type OutboundSnapshot } from "@loom/spec";
+import { dial } from "../http/pool.ts";
 import type { EndpointState } from "./endpoint.ts";
 
 type HealthCheckSpec = NonNullable<OutboundSnapshot["healthCheck"]>["spec"];
 
 /**
- * Active health checks: every interval, each endpoint gets an HTTP GET of `path` through its own pool (so
- * over mTLS when the mesh uses it) or, without a path, a TCP connect. `unhealthyThreshold` failures in a row
+ * Active health checks: every interval, each endpoint gets an HTTP GET of `path` over a connection dialled as
+ * its pool dials them (so over mTLS when the mesh uses it) or, without a path, a TCP connect. `unhealthyThreshold` failures in a row
  * take it out of load balancing; `healthyThreshold` successes in a row bring it back.
  */
 export class HealthChecker {
@@ -64,7 +65,9 @@ export class HealthChecker {
         host: address,
         port,
         path,
-        agent: endpoint.agent,
+        // A connection of its own, dialled like the endpoint's pool does (mTLS included), closed after.
+        createConnection: () => dial(endpoint.dialOptions),
+        headers: { connection: "close" },
         timeout: this.timeoutMs,
       });
       request.once("response", (response) => {

@@ -1,119 +1,136 @@
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { SpanKind } from "@opentelemetry/api";
 import type { ProxyContext } from "../context.ts";
 import { callerIdentity } from "../filters/identity.ts";
 import type { Rejection } from "../filters/rejection.ts";
+import type { Downstream, DownstreamListener } from "../http/downstream.ts";
 import { endToEndHeaders } from "../http/headers.ts";
-import { reply } from "../http/reply.ts";
+import { NodeDownstream } from "../http/node-downstream.ts";
+import { type CallOwner, UpstreamCall } from "../http/upstream-call.ts";
+import type { ResponseHead } from "../http/wire/head.ts";
+import { serializeRequestHead } from "../http/wire/serialize.ts";
 import { RequestTelemetry } from "../telemetry/request-telemetry.ts";
 import { traceparentOf } from "../telemetry/tracing.ts";
 
-const ignore = () => {};
+const EMPTY = Buffer.alloc(0);
+const APP_UNREACHABLE: Rejection = { status: 502, body: "local app unreachable\n" };
+
+/** The inbound chain for a node:http request (connections the fast path handed over). */
+export function inboundHttpHandler(context: ProxyContext, appPort: number) {
+  return (req: IncomingMessage, res: ServerResponse): void =>
+    handleInbound(context, appPort, new NodeDownstream(req, res));
+}
 
 /**
  * Peers → local app over HTTP/1.1: identity → authz → rate limit → fault → app. Bodies stream both ways;
  * the app is reached through a keep-alive pool.
  */
-export function inboundHttpHandler(context: ProxyContext, appPort: number) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const { inbound } = context.config;
-    const identity = callerIdentity(req.socket);
-    const method = req.method ?? "GET";
-    const url = req.url ?? "/";
-    const span = context.tracing.startSpan(
-      `${method} ${context.service}`,
-      SpanKind.SERVER,
-      req.headers.traceparent,
-      {
-        "http.request.method": method,
-        "url.path": url,
-        "loom.source": identity.source,
-      },
-    );
-    const telemetry = new RequestTelemetry(
-      context,
-      "inbound",
-      identity.source,
-      context.service,
-      context.version,
-      identity.tls,
-      span,
-      method,
-      url,
-    );
-    req.on("error", ignore);
-    res.once("close", () => telemetry.finished(res.writableFinished ? undefined : "connection closed early"));
+export function handleInbound(context: ProxyContext, appPort: number, downstream: Downstream): void {
+  const { inbound } = context.config;
+  const identity = callerIdentity(downstream.socket);
+  const { method, target } = downstream;
+  const span = context.tracing.startSpan(
+    `${method} ${context.service}`,
+    SpanKind.SERVER,
+    downstream.traceparent,
+    {
+      "http.request.method": method,
+      "url.path": target,
+      "loom.source": identity.source,
+    },
+  );
+  const telemetry = new RequestTelemetry(
+    context,
+    "inbound",
+    identity.source,
+    context.service,
+    context.version,
+    identity.tls,
+    span,
+    method,
+    target,
+  );
+  const exchange = new InboundExchange(context, appPort, downstream, telemetry);
+  downstream.onClose(exchange);
 
-    const path = pathOf(url);
-    const rejection =
-      inbound.permission.check(identity.source, method, path) ?? inbound.rateLimit?.check(identity.source);
-    if (rejection) {
-      rejectRequest(req, res, telemetry, rejection);
-      return;
-    }
-    const fault = inbound.fault?.decide(identity.source);
-    if (!fault) {
-      forwardToApp(context, appPort, req, res, telemetry);
-      return;
-    }
-    const proceed = () => {
-      if (fault.abort) rejectRequest(req, res, telemetry, fault.abort);
-      else forwardToApp(context, appPort, req, res, telemetry);
-    };
-    if (fault.delayMs > 0) setTimeout(proceed, fault.delayMs);
-    else proceed();
+  const rejection =
+    inbound.permission.check(identity.source, method, pathOf(target)) ??
+    inbound.rateLimit?.check(identity.source);
+  if (rejection) {
+    exchange.reject(rejection);
+    return;
+  }
+  const fault = inbound.fault?.decide(identity.source);
+  if (!fault) {
+    exchange.forward();
+    return;
+  }
+  const proceed = () => {
+    if (fault.abort) exchange.reject(fault.abort);
+    else exchange.forward();
   };
+  if (fault.delayMs > 0) setTimeout(proceed, fault.delayMs);
+  else proceed();
 }
 
-function rejectRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  telemetry: RequestTelemetry,
-  rejection: Rejection,
-) {
-  req.resume();
-  telemetry.responded(rejection.status);
-  reply(res, rejection);
-}
+class InboundExchange implements CallOwner, DownstreamListener {
+  private call: UpstreamCall | undefined;
+  private closed = false;
 
-function forwardToApp(
-  context: ProxyContext,
-  appPort: number,
-  req: IncomingMessage,
-  res: ServerResponse,
-  telemetry: RequestTelemetry,
-): void {
-  if (res.destroyed) return;
-  const headers = endToEndHeaders(req.rawHeaders);
-  headers.push("traceparent", traceparentOf(telemetry.span));
-  const upstream = http.request({
-    host: "127.0.0.1",
-    port: appPort,
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: context.appPool(appPort),
-  });
-  upstream.once("response", (response) => {
-    const status = response.statusCode ?? 502;
-    telemetry.responded(status);
-    const responseHeaders = endToEndHeaders(response.rawHeaders);
-    if (context.draining) responseHeaders.push("Connection", "close");
-    res.writeHead(status, response.statusMessage, responseHeaders);
-    response.once("error", () => res.destroy());
-    response.pipe(res);
-  });
-  upstream.once("error", () => {
-    if (res.headersSent) res.destroy();
-    else {
-      telemetry.responded(502);
-      reply(res, { status: 502, body: "local app unreachable\n" });
-    }
-  });
-  res.once("close", () => {
-    if (!res.writableFinished) upstream.destroy();
-  });
-  req.pipe(upstream);
+  constructor(
+    private readonly context: ProxyContext,
+    private readonly appPort: number,
+    private readonly downstream: Downstream,
+    private readonly telemetry: RequestTelemetry,
+  ) {}
+
+  reject(rejection: Rejection): void {
+    this.downstream.discardBody();
+    this.telemetry.responded(rejection.status);
+    this.downstream.reply(rejection, false);
+  }
+
+  forward(): void {
+    if (this.closed) return;
+    const { downstream } = this;
+    const headers = endToEndHeaders(downstream.rawHeaders);
+    headers.push("traceparent", traceparentOf(this.telemetry.span));
+    const head = serializeRequestHead(downstream.method, downstream.target, headers);
+    this.call = new UpstreamCall(
+      this,
+      this.context.appPool(this.appPort),
+      downstream,
+      head,
+      downstream.hasBody ? null : EMPTY,
+    );
+    this.call.start();
+  }
+
+  onCallConnected(): void {}
+
+  onCallResponse(_call: UpstreamCall, head: ResponseHead, untilClose: boolean): boolean {
+    const { status } = head;
+    this.telemetry.responded(status);
+    this.downstream.respond(
+      status,
+      head.reason,
+      endToEndHeaders(head.rawHeaders),
+      untilClose,
+      this.context.draining,
+    );
+    return true;
+  }
+
+  onCallError(): void {
+    this.telemetry.responded(APP_UNREACHABLE.status);
+    this.downstream.reply(APP_UNREACHABLE, false);
+  }
+
+  downstreamClosed(finished: boolean): void {
+    this.closed = true;
+    if (!finished) this.call?.abort();
+    this.telemetry.finished(finished ? undefined : "connection closed early");
+  }
 }
 
 export function pathOf(url: string): string {

@@ -1,22 +1,26 @@
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { SpanKind } from "@opentelemetry/api";
 import type { OutboundRuntime } from "../config.ts";
 import type { ProxyContext } from "../context.ts";
 import type { Rejection } from "../filters/rejection.ts";
 import type { AttemptError } from "../filters/retry.ts";
 import type { Backend, CompiledRule } from "../filters/traffic-route.ts";
-import { endToEndHeaders, hasRequestBody } from "../http/headers.ts";
-import { failureKind } from "../http/pool.ts";
-import { reply } from "../http/reply.ts";
+import type { BodySink, Downstream, DownstreamListener } from "../http/downstream.ts";
+import { endToEndHeaders } from "../http/headers.ts";
+import { NodeDownstream } from "../http/node-downstream.ts";
+import { type CallOwner, UpstreamCall } from "../http/upstream-call.ts";
+import type { ResponseHead } from "../http/wire/head.ts";
+import { serializeRequestHead } from "../http/wire/serialize.ts";
 import type { EndpointState } from "../lb/endpoint.ts";
 import { pickEndpoint } from "../lb/p2c-ewma.ts";
 import { RequestTelemetry } from "../telemetry/request-telemetry.ts";
 import { traceparentOf } from "../telemetry/tracing.ts";
+import { sendMirrors } from "./outbound-mirror.ts";
 
 /** Bodies up to this size are buffered so that retries and mirrors can resend them; larger ones stream once. */
 const MAX_REPLAY_BODY_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
-const ignore = () => {};
+const NO_HEADERS = {};
 
 const FAILURE_REPLIES: Record<AttemptError, Rejection> = {
   "connect-failure": { status: 503, body: "upstream connect error\n" },
@@ -24,34 +28,39 @@ const FAILURE_REPLIES: Record<AttemptError, Rejection> = {
   timeout: { status: 504, body: "upstream request timeout\n" },
 };
 
+/** The outbound chain for a node:http request (the gateway's public listener, connections handed over). */
+export function outboundHttpHandler(context: ProxyContext, port: number) {
+  return (req: IncomingMessage, res: ServerResponse): void =>
+    handleOutbound(context, port, new NodeDownstream(req, res));
+}
+
 /**
  * App → upstream service over HTTP/1.1: route match → split / mirror / header rules → timeout → retry
  * (budget) → circuit breaker → P2C load balancing → endpoint pool (mTLS when the mesh says so).
  */
-export function outboundHttpHandler(context: ProxyContext, port: number) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const outbound = context.config.outbounds.get(port);
-    if (!outbound) {
-      req.resume();
-      reply(res, { status: 503, body: "no upstream configured on this port\n" });
-      return;
-    }
-    new OutboundExchange(context, outbound, req, res).start();
-  };
+export function handleOutbound(context: ProxyContext, port: number, downstream: Downstream): void {
+  const outbound = context.config.outbounds.get(port);
+  if (!outbound) {
+    downstream.discardBody();
+    downstream.reply({ status: 503, body: "no upstream configured on this port\n" }, false);
+    return;
+  }
+  new OutboundExchange(context, outbound, downstream).start();
 }
 
 /** One request on its way upstream; it keeps the config it started with to the end. */
-class OutboundExchange {
+class OutboundExchange implements DownstreamListener, BodySink {
   private readonly telemetry: RequestTelemetry;
   private rule: CompiledRule | undefined;
   private backend: Backend | undefined;
-  /** What every attempt sends upstream. */
-  headers: string[] = [];
+  /** The request head every attempt sends. */
+  requestHead = "";
   /** undefined until known; null when the body streams and so cannot be replayed. */
   body: Buffer | null | undefined;
+  private bodyChunks: Buffer[] | undefined;
   private attempts = 0;
-  /** The attempt's request in flight, to abort on deadline or when the caller leaves. */
-  current: ClientRequest | undefined;
+  /** The attempt in flight, to abort on deadline or when the caller leaves. */
+  current: Attempt | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private settled = false;
   private budgetExhausted = false;
@@ -59,19 +68,17 @@ class OutboundExchange {
   constructor(
     private readonly context: ProxyContext,
     readonly outbound: OutboundRuntime,
-    readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    readonly downstream: Downstream,
   ) {
-    const method = req.method ?? "GET";
-    const url = req.url ?? "/";
+    const { method, target } = downstream;
     const destination = outbound.snapshot.service;
     const span = context.tracing.startSpan(
       `${method} ${destination}`,
       SpanKind.CLIENT,
-      req.headers.traceparent,
+      downstream.traceparent,
       {
         "http.request.method": method,
-        "url.path": url,
+        "url.path": target,
         "loom.destination": destination,
       },
     );
@@ -84,72 +91,71 @@ class OutboundExchange {
       outbound.tls,
       span,
       method,
-      url,
+      target,
     );
     this.telemetry.route = outbound.routes.name;
   }
 
   start(): void {
-    const { req, res, outbound } = this;
-    req.on("error", ignore);
-    res.once("close", this.onClientClose);
-    const rule = outbound.routes.match(req.method ?? "GET", req.url ?? "/", req.headers);
+    const { downstream, outbound } = this;
+    downstream.onClose(this);
+    const { routes } = outbound;
+    const rule = routes.match(
+      downstream.method,
+      downstream.target,
+      routes.matchesHeaders ? downstream.headers() : NO_HEADERS,
+    );
     if (!rule) {
       this.fail({ status: 404, body: `no route of ${outbound.routes.name} matches\n` });
       return;
     }
     this.rule = rule;
     this.backend = rule.pickBackend();
-    const forwarded = endToEndHeaders(req.rawHeaders);
-    this.headers = rule.requestHeaders ? rule.requestHeaders.apply(forwarded) : forwarded;
-    this.headers.push("traceparent", traceparentOf(this.telemetry.span));
+    const forwarded = endToEndHeaders(downstream.rawHeaders);
+    const headers = rule.requestHeaders ? rule.requestHeaders.apply(forwarded) : forwarded;
+    headers.push("traceparent", traceparentOf(this.telemetry.span));
+    this.requestHead = serializeRequestHead(downstream.method, downstream.target, headers);
     outbound.budget.recordRequest();
     this.deadline = setTimeout(this.onDeadline, rule.deadlines.requestMs);
 
     const wantsReplay = rule.retry !== undefined || rule.mirrors.length > 0;
-    if (!hasRequestBody(req.headers)) {
+    if (!downstream.hasBody) {
       this.body = EMPTY;
       this.sendMirrors();
       this.sendAttempt();
-    } else if (wantsReplay && Number(req.headers["content-length"]) <= MAX_REPLAY_BODY_BYTES) {
-      this.bufferBody();
+    } else if (
+      wantsReplay &&
+      downstream.contentLength !== -1 &&
+      downstream.contentLength <= MAX_REPLAY_BODY_BYTES
+    ) {
+      this.bodyChunks = [];
+      downstream.pipeBody(this);
     } else {
       this.body = null;
       this.sendAttempt();
     }
   }
 
-  private bufferBody(): void {
-    const chunks: Buffer[] = [];
-    this.req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    this.req.once("end", () => {
-      this.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      this.sendMirrors();
-      this.sendAttempt();
-    });
+  /** Buffers a replayable body. */
+  write(chunk: Buffer): boolean {
+    this.bodyChunks?.push(chunk);
+    return true;
+  }
+
+  end(): void {
+    const chunks = this.bodyChunks as Buffer[];
+    this.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    this.bodyChunks = undefined;
+    if (this.settled) return;
+    this.sendMirrors();
+    this.sendAttempt();
   }
 
   /** Shadow copies: fire and forget; their responses are discarded and never delay the caller. */
   private sendMirrors(): void {
     const rule = this.rule as CompiledRule;
-    for (const mirror of rule.mirrors) {
-      if (Math.random() * 100 >= mirror.percent) continue;
-      const endpoint = pickEndpoint(mirror.backend.endpoints, Date.now());
-      if (!endpoint) continue;
-      const request = http.request({
-        host: endpoint.endpoint.address,
-        port: endpoint.endpoint.port,
-        method: this.req.method,
-        path: this.req.url,
-        headers: this.headers,
-        agent: endpoint.agent,
-        timeout: rule.deadlines.requestMs,
-      });
-      request.once("response", (response) => response.resume());
-      request.once("timeout", () => request.destroy());
-      request.once("error", ignore);
-      request.end(this.body);
-    }
+    if (rule.mirrors.length > 0)
+      sendMirrors(rule, this.requestHead, this.body as Buffer, this.downstream.method);
   }
 
   private readonly sendAttempt = (): void => {
@@ -170,39 +176,33 @@ class OutboundExchange {
     new Attempt(this, endpoint, now).send();
   };
 
-  /** Called by an attempt that got response headers. */
-  onResponse(attempt: Attempt, response: IncomingMessage): void {
-    const status = response.statusCode ?? 502;
-    if (this.settled) {
-      response.resume();
-      return;
-    }
+  /** Called by an attempt that got response headers: true when its response goes to the caller. */
+  onResponse(attempt: Attempt, head: ResponseHead, untilClose: boolean): boolean {
+    const { status } = head;
+    if (this.settled) return false;
     const retry = (this.rule as CompiledRule).retry;
     if (retry?.retriableStatus(status) && this.mayRetry(retry.attempts)) {
-      response.resume();
       this.scheduleRetry();
-      return;
+      return false;
     }
     this.settle();
-    const { telemetry, res } = this;
+    const { telemetry, downstream } = this;
     telemetry.destinationVersion = attempt.endpoint.version;
     telemetry.endpoint = attempt.endpoint.label;
     telemetry.responded(status);
-    const forwarded = endToEndHeaders(response.rawHeaders);
+    const forwarded = endToEndHeaders(head.rawHeaders);
     const modifier = (this.rule as CompiledRule).responseHeaders;
     const headers = modifier ? modifier.apply(forwarded) : forwarded;
     if (this.attempts > 1) headers.push("x-loom-attempts", String(this.attempts));
     if (this.budgetExhausted) headers.push("x-loom-retry-budget", "exhausted");
-    if (this.context.draining) headers.push("Connection", "close");
-    res.writeHead(status, response.statusMessage, headers);
-    response.once("error", () => res.destroy());
-    response.pipe(res);
+    downstream.respond(status, head.reason, headers, untilClose, this.context.draining);
+    return true;
   }
 
   /** Called by an attempt that failed without a response. */
   onError(attempt: Attempt, error: AttemptError): void {
     if (this.settled) return;
-    if (error === "reset" && attempt.reusedSocket && this.body !== null && !attempt.isStaleRetry) {
+    if (error === "reset" && attempt.reused && this.body !== null && !attempt.isStaleRetry) {
       // The pooled connection was closed by the upstream just as we reused it: resend at once, not a retry.
       new Attempt(this, attempt.endpoint, Date.now(), true).send();
       return;
@@ -246,8 +246,8 @@ class OutboundExchange {
         headers: [...(rejection.headers ?? []), "x-loom-retry-budget", "exhausted"],
       };
     }
-    this.req.resume();
-    reply(this.res, rejection);
+    this.downstream.discardBody();
+    this.downstream.reply(rejection, false);
   }
 
   private settle(): void {
@@ -257,23 +257,22 @@ class OutboundExchange {
 
   private readonly onDeadline = (): void => {
     if (this.settled) return;
-    this.current?.destroy();
+    this.current?.abort();
     this.fail(FAILURE_REPLIES.timeout);
   };
 
-  private readonly onClientClose = (): void => {
-    const finished = this.res.writableFinished;
+  downstreamClosed(finished: boolean): void {
     if (!finished) {
       this.settle();
-      this.current?.destroy();
+      this.current?.abort();
     }
     this.telemetry.finished(finished ? undefined : "caller went away");
-  };
+  }
 }
 
 /** One try against one endpoint; keeps the endpoint's and the breaker's counters straight whatever happens. */
-class Attempt {
-  private request: ClientRequest | undefined;
+class Attempt implements CallOwner {
+  private readonly call: UpstreamCall;
   private pending = true;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
@@ -284,50 +283,48 @@ class Attempt {
     readonly endpoint: EndpointState,
     private readonly startedAt: number,
     readonly isStaleRetry = false,
-  ) {}
+  ) {
+    this.call = new UpstreamCall(
+      this,
+      endpoint.pool,
+      exchange.downstream,
+      exchange.requestHead,
+      exchange.body ?? null,
+    );
+  }
 
-  get reusedSocket(): boolean {
-    return this.request?.reusedSocket ?? false;
+  get reused(): boolean {
+    return this.call.reused;
   }
 
   send(): void {
     const { exchange, endpoint } = this;
     const { breaker } = exchange.outbound;
-    const { req } = exchange;
     endpoint.inFlight += 1;
     breaker.requests += 1;
     breaker.pending += 1;
-    const request = http.request({
-      host: endpoint.endpoint.address,
-      port: endpoint.endpoint.port,
-      method: req.method,
-      path: req.url,
-      headers: exchange.headers,
-      agent: endpoint.agent,
-    });
-    this.request = request;
-    exchange.current = request;
-    request.once("socket", this.onSocket);
-    request.once("response", this.onResponse);
-    request.once("error", this.onError);
+    exchange.current = this;
     const perTryTimeoutMs = exchange.perTryTimeoutMs;
     if (perTryTimeoutMs !== undefined) this.timer = setTimeout(this.onTimeout, perTryTimeoutMs);
-    const { body } = exchange;
-    if (body) request.end(body);
-    else req.pipe(request);
+    this.call.start();
   }
 
-  private readonly onSocket = (): void => {
+  abort(): void {
+    this.call.abort();
+    this.finish("gateway-error");
+  }
+
+  onCallConnected(): void {
     if (!this.pending) return;
     this.pending = false;
     this.exchange.outbound.breaker.pending -= 1;
-  };
+  }
 
   private finish(outcome: number | "gateway-error"): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.onSocket();
+    this.onCallConnected();
     const { endpoint } = this;
     const { breaker, outliers, pool } = this.exchange.outbound;
     endpoint.inFlight -= 1;
@@ -337,18 +334,20 @@ class Attempt {
     outliers?.record(endpoint, outcome, pool, now);
   }
 
-  private readonly onResponse = (response: IncomingMessage): void => {
-    this.finish(response.statusCode ?? 502);
-    this.exchange.onResponse(this, response);
-  };
+  onCallResponse(_call: UpstreamCall, head: ResponseHead, untilClose: boolean): boolean {
+    this.finish(head.status);
+    return this.exchange.onResponse(this, head, untilClose);
+  }
 
-  private readonly onError = (): void => {
+  onCallError(_call: UpstreamCall, connected: boolean): void {
     this.finish("gateway-error");
-    this.exchange.onError(this, this.timedOut ? "timeout" : failureKind(this.request?.socket));
-  };
+    this.exchange.onError(this, this.timedOut ? "timeout" : connected ? "reset" : "connect-failure");
+  }
 
   private readonly onTimeout = (): void => {
     this.timedOut = true;
-    this.request?.destroy();
+    this.call.abort();
+    this.finish("gateway-error");
+    this.exchange.onError(this, "timeout");
   };
 }
