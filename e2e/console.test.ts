@@ -99,6 +99,8 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await expect.poll(() => validation.textContent()).toBe("Valid: 1 resource(s).");
     const preview = page.getByRole("figure", { name: "Diff of Timeout default/cart-timeout" });
     expect(await preview.textContent()).toContain("+  request: 3s");
+    // The control plane's what-if: web calls cart, so web's proxy is the one whose config changes.
+    await page.getByText("1 of 3 online proxies would get new config: web-v1.").waitFor();
     await screenshot(page, "policy-new-preview");
 
     await page.getByRole("button", { name: "Apply" }).click();
