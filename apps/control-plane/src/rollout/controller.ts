@@ -321,13 +321,21 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
     await audit(rollout, "step", actor, { step: next + 1, canaryWeight });
   }
 
-  async function drive(rollout: Rollout, state: RolloutStateRecord | undefined): Promise<void> {
-    const started = state && lastEvent(state.history as RolloutEvent[], "started");
-    const ended = state !== undefined && !RUNNING_PHASES.includes(state.state as RolloutPhase);
-    // A Rollout that ended starts again when its resource changes (a new canary, new steps).
-    if (state === undefined || (ended && started?.resourceVersion !== rollout.metadata.resourceVersion))
-      return begin(rollout);
-    if (state.state === "progressing") return advance(rollout, state);
+  /** `runningForService`: another Rollout of the same service that owns its route now, if any. */
+  async function drive(
+    rollout: Rollout,
+    state: RolloutStateRecord | undefined,
+    runningForService: Rollout | undefined,
+  ): Promise<void> {
+    if (startsAnew(rollout, state)) {
+      if (runningForService === undefined) return begin(rollout);
+      messages.set(
+        keyString(rollout.metadata),
+        `waiting for Rollout "${runningForService.metadata.name}" of ${rollout.spec.targetRef.name} to end`,
+      );
+      return;
+    }
+    if (state?.state === "progressing") return advance(rollout, state);
   }
 
   async function round(): Promise<void> {
@@ -336,10 +344,20 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       (stored) => toResource(stored) as Rollout,
     );
     const states = await store.rolloutStates.list();
+    const stateOf = (rollout: Rollout) =>
+      states.find((candidate) => keyString(candidate) === keyString(rollout.metadata));
+    // The Rollout that owns each service's route; one that starts in this round claims it too.
+    const owners = new Map<string, Rollout>();
+    for (const rollout of rollouts)
+      if (RUNNING_PHASES.includes(stateOf(rollout)?.state as RolloutPhase))
+        owners.set(serviceKey(rollout), rollout);
     for (const rollout of rollouts) {
-      const state = states.find((candidate) => keyString(candidate) === keyString(rollout.metadata));
+      const owner = owners.get(serviceKey(rollout));
+      const runningForService = owner === rollout ? undefined : owner;
+      if (owner === undefined && startsAnew(rollout, stateOf(rollout)))
+        owners.set(serviceKey(rollout), rollout);
       try {
-        await drive(rollout, state);
+        await drive(rollout, stateOf(rollout), runningForService);
       } catch (error) {
         // A conflicting route write or an unreachable metrics backend: try again next round.
         messages.set(keyString(rollout.metadata), `error: ${(error as Error).message}`);
@@ -491,6 +509,18 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       await leadership.close();
     },
   };
+}
+
+/** Never run, or ended and changed since (a new canary, new steps): a new run begins. */
+function startsAnew(rollout: Rollout, state: RolloutStateRecord | undefined): boolean {
+  if (state === undefined) return true;
+  if (RUNNING_PHASES.includes(state.state as RolloutPhase)) return false;
+  const started = lastEvent(state.history as RolloutEvent[], "started");
+  return started?.resourceVersion !== rollout.metadata.resourceVersion;
+}
+
+function serviceKey(rollout: Rollout): string {
+  return `${rollout.metadata.mesh}/${rollout.spec.targetRef.name}`;
 }
 
 function keyString(key: { mesh: string; namespace?: string; name: string }): string {

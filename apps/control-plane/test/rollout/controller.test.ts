@@ -210,6 +210,14 @@ describe("Rollout controller (real store, real hub scraping real /metrics endpoi
       /Rollout "orders-canary"/,
     );
 
+    // A second Rollout of the same service waits for the first to end.
+    await startRollout("orders-canary-2", "orders", { steps: [{ canaryWeight: 10, hold: "1h" }] });
+    const second = { ...key, name: "orders-canary-2" };
+    await expect
+      .poll(async () => (await controller.get(second)).message, { timeout: 5_000 })
+      .toBe('waiting for Rollout "orders-canary" of orders to end');
+    expect((await controller.get(second)).phase).toBe("pending");
+
     const aborted = await controller.abort(key, "user:bob");
     expect(aborted.phase).toBe("aborted");
     expect(aborted.canaryWeight).toBe(0);
@@ -222,6 +230,11 @@ describe("Rollout controller (real store, real hub scraping real /metrics endpoi
       "rollout.resume by user:bob",
       "rollout.abort by user:bob",
     ]);
+    await expect
+      .poll(async () => (await controller.get(second)).phase, { timeout: 5_000 })
+      .toBe("progressing");
+    await expect.poll(() => splitOf("orders"), { timeout: 5_000 }).toEqual({ v1: 90, v2: 10 });
+    await controller.abort(second, "user:bob");
   });
 });
 
