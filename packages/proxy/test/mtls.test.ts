@@ -28,6 +28,8 @@ function runCommand(command: string, args: string[], input = ""): Promise<Comman
     const child = execFile(command, args, { timeout: 10_000 }, (error, stdout) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
     );
+    // A refused client (openssl s_client) can exit before reading its stdin; EPIPE then is expected.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(input);
   });
 }
