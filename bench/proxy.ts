@@ -17,7 +17,7 @@ const FIXED_RATE = { seconds: 10, rps: 1_000, workers: 10 };
 const GOALS = { hopVsHaproxy: 0.9, addedP50Ms: 0.3, addedP99Ms: 0.9, rssIdleMb: 64, rssLoadedMb: 128 };
 
 interface Case {
-  key: "direct" | "hop" | "mtls2" | "nginx" | "haproxy";
+  key: "direct" | "hop" | "inboundHop" | "mtls2" | "nginx" | "haproxy";
   label: string;
   url: string;
   /** The proxy processes of this path (none for direct). */
@@ -43,23 +43,22 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "loom-bench-proxy-"));
   const started = Date.now();
 
-  const [appPort, nginxPort, haproxyPort, hopPort, frontendPort, backendPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [appPort, nginxPort, haproxyPort, hopPort, inboundHopPort, frontendPort, backendPort] =
+    await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const certificates = await issueCertificates(dir, ["frontend", "backend"]);
   const app = await startApp(dir, appPort);
-  const [nginx, haproxy, hop, backend] = await Promise.all([
+  const [nginx, haproxy, hop, inboundHop, backend] = await Promise.all([
     startNginxProxy(dir, nginxPort, appPort),
     startHaproxy(dir, haproxyPort, appPort),
     startSidecar(dir, "loom-hop", {
       service: "client",
       mtls: "off",
       outbound: { port: hopPort, to: "app", targetPort: appPort },
+    }),
+    startSidecar(dir, "loom-inbound-hop", {
+      service: "app",
+      mtls: "off",
+      inbound: { port: inboundHopPort, appPort },
     }),
     startSidecar(dir, "loom-backend", {
       service: "backend",
@@ -77,7 +76,18 @@ async function main(): Promise<void> {
 
   const cases: Case[] = [
     { key: "direct", label: "Direct (wrk → app)", url: app.url, pids: [] },
-    { key: "hop", label: "Loom, one plaintext hop", url: hop.url, pids: [hop.handle.pid] },
+    {
+      key: "hop",
+      label: "Loom, one plaintext hop (outbound listener)",
+      url: hop.url,
+      pids: [hop.handle.pid],
+    },
+    {
+      key: "inboundHop",
+      label: "Loom, one plaintext hop (inbound listener)",
+      url: inboundHop.url,
+      pids: [inboundHop.handle.pid],
+    },
     {
       key: "mtls2",
       label: "Loom, two sidecars with mTLS",
@@ -89,7 +99,9 @@ async function main(): Promise<void> {
   ];
   for (const { url } of cases) await expectAppAnswer(url);
 
-  const servers = [app, nginx, haproxy, hop, backend, frontend].map((server) => server.handle.pid);
+  const servers = [app, nginx, haproxy, hop, inboundHop, backend, frontend].map(
+    (server) => server.handle.pid,
+  );
   const competition = { startedAt: Date.now(), coreBusyMs: coreBusyMs(SERVER_CORE), oursMs: cpuMs(servers) };
   const results: Measured[] = [];
   for (const benchCase of cases) {
@@ -137,6 +149,7 @@ function printReport(results: Measured[], run: RunContext): void {
   const lines = [
     "",
     `Proxy benchmark: load (wrk -t1 -c${WRK.connections}, hey) on core ${LOAD_CORE}; app (nginx, 1 worker) and proxies on core ${SERVER_CORE}.`,
+    "Loom's one-hop figures are its outbound listener (app → proxy → service: route, split, retry budget, breaker, P2C); the inbound listener (peer → proxy → app: authz, rate limit, fault) is shown beside it.",
     `Max rps: wrk ${WRK.seconds}s after ${WRK.warmupSeconds}s warm-up. Latency: hey ${FIXED_RATE.workers} connections × ${FIXED_RATE.rps / FIXED_RATE.workers} rps = ${FIXED_RATE.rps} rps for ${FIXED_RATE.seconds}s (0.1 ms resolution). RSS: VmRSS, summed over the path's proxies.`,
     "",
     "| Path | max rps | × HAProxy | proxy CPU µs/req | p50 ms @1k | p99 ms @1k | added p50 ms | added p99 ms | RSS idle MB | RSS loaded MB |",
