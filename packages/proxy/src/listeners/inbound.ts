@@ -1,9 +1,9 @@
 import type { Inbound, Protocol } from "@loom/spec";
 import type { ProxyContext } from "../context.ts";
-import { httpConnectionHandler } from "../http/server.ts";
+import { rawHttpConnectionHandler } from "../http/raw-server.ts";
 import { createMeshListener } from "./accept.ts";
 import { http2ConnectionHandler, inboundHttp2Handler } from "./http2.ts";
-import { inboundHttpHandler } from "./inbound-http.ts";
+import { handleInbound, inboundHttpHandler } from "./inbound-http.ts";
 import { Listener } from "./listener.ts";
 import { inboundTcpHandler } from "./tcp.ts";
 
@@ -15,7 +15,10 @@ export function createInboundListener(context: ProxyContext, inbound: Inbound): 
     inbound.protocol === "tcp"
       ? { serve: inboundTcpHandler(context, inbound.appPort), closeIdle: () => {} }
       : inbound.protocol === "http"
-        ? httpConnectionHandler(inboundHttpHandler(context, inbound.appPort))
+        ? rawHttpConnectionHandler(
+            (downstream) => handleInbound(context, inbound.appPort, downstream),
+            inboundHttpHandler(context, inbound.appPort),
+          )
         : http2ConnectionHandler(inboundHttp2Handler(context, inbound.appPort));
   const server = createMeshListener({
     mode: () => context.config.snapshot.mesh.spec.mtls.mode,
