@@ -1,0 +1,76 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+export const USAGE = `npm run demo [-- options]: the Loom demo shop, its mesh, the control plane and the console
+
+  --rps N             load through the gateway, requests per second (default 30)
+  --sampling R        trace sampling rate of the Mesh, 0..1 (default 0.1)
+  --no-console        skip the console (and its build)
+  --build-console     rebuild the console even if a production build exists
+  --fresh             delete the demo's state (store, CA, tokens, logs) before starting
+  --data-dir DIR      the demo's state (default .data/demo)
+  --console-port N    (default 3000)      --gateway-port N  (default 8080)
+  --api-port N        (default 5681)      --dp-port N       (default 5678)
+  --control-port N    the shop's behaviour/counters port (default 8081)
+  --free-ports        any free port for each of the five above (0 does that for one)
+
+Environment: LOOM_ADMIN_PASSWORD (else one is generated and kept in the data dir), DATABASE_URL (else SQLite
+in the data dir), LOOM_TEST_MODE=1 (short timers, for tests).`;
+
+export interface DemoOptions {
+  rps: number;
+  samplingRate: number;
+  console: boolean;
+  buildConsole: boolean;
+  fresh: boolean;
+  dataDir: string;
+  ports: { console: number; gateway: number; api: number; dataplane: number; control: number };
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+
+export function readOptions(argv: string[]): DemoOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rps: { type: "string", default: "30" },
+      sampling: { type: "string", default: "0.1" },
+      "no-console": { type: "boolean", default: false },
+      "build-console": { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
+      "data-dir": { type: "string", default: path.join(REPO_ROOT, ".data/demo") },
+      "console-port": { type: "string", default: "3000" },
+      "gateway-port": { type: "string", default: "8080" },
+      "api-port": { type: "string", default: "5681" },
+      "dp-port": { type: "string", default: "5678" },
+      "control-port": { type: "string", default: "8081" },
+      "free-ports": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const number = (flag: string, text: string, valid: (value: number) => boolean) => {
+    const value = Number(text);
+    if (!valid(value)) throw new Error(`--${flag}: ${text} is out of range\n\n${USAGE}`);
+    return value;
+  };
+  const port = (flag: string, text: string) =>
+    values["free-ports"]
+      ? 0
+      : number(flag, text, (value) => Number.isInteger(value) && value >= 0 && value < 65536);
+  return {
+    rps: number("rps", values.rps, (value) => value > 0 && value <= 1_000),
+    samplingRate: number("sampling", values.sampling, (value) => value >= 0 && value <= 1),
+    console: !values["no-console"],
+    buildConsole: values["build-console"],
+    fresh: values.fresh,
+    dataDir: path.resolve(values["data-dir"]),
+    ports: {
+      console: port("console-port", values["console-port"]),
+      gateway: port("gateway-port", values["gateway-port"]),
+      api: port("api-port", values["api-port"]),
+      dataplane: port("dp-port", values["dp-port"]),
+      control: port("control-port", values["control-port"]),
+    },
+  };
+}
