@@ -30,6 +30,8 @@ export interface Downstream {
   /** Flat [name, value, ...] as received. */
   readonly rawHeaders: readonly string[];
   readonly traceparent: string | undefined;
+  /** The Host header; only HTTP/1.0 requests (served by node:http) may lack one. */
+  readonly host: string | undefined;
   readonly hasBody: boolean;
   /** -1 when the body is chunked or absent. */
   readonly contentLength: number;

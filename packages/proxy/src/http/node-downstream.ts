@@ -18,6 +18,7 @@ export class NodeDownstream implements Downstream {
   readonly target: string;
   readonly rawHeaders: readonly string[];
   readonly traceparent: string | undefined;
+  readonly host: string | undefined;
   readonly hasBody: boolean;
   readonly contentLength: number;
   readonly wantsWireBody = false;
@@ -32,6 +33,7 @@ export class NodeDownstream implements Downstream {
     this.rawHeaders = req.rawHeaders;
     const traceparent = req.headers.traceparent;
     this.traceparent = typeof traceparent === "string" ? traceparent : undefined;
+    this.host = req.headers.host;
     const length = req.headers["content-length"];
     this.chunked = req.headers["transfer-encoding"] !== undefined;
     this.contentLength = length === undefined || this.chunked ? -1 : Number(length);

@@ -29,6 +29,7 @@ export class RawDownstream implements Downstream {
   readonly target: string;
   readonly rawHeaders: readonly string[];
   readonly traceparent: string | undefined;
+  readonly host: string | undefined;
   readonly hasBody: boolean;
   readonly contentLength: number;
   readonly wantsWireBody = true;
@@ -48,6 +49,7 @@ export class RawDownstream implements Downstream {
     this.target = head.target;
     this.rawHeaders = head.rawHeaders;
     this.traceparent = head.traceparent;
+    this.host = head.host;
     this.hasBody = head.chunked || head.contentLength > 0;
     this.contentLength = head.chunked ? -1 : head.contentLength;
     this.closeAfter = head.close;

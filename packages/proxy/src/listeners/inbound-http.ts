@@ -95,6 +95,8 @@ class InboundExchange implements CallOwner, DownstreamListener {
     const { downstream } = this;
     const headers = endToEndHeaders(downstream.rawHeaders);
     headers.push("traceparent", traceparentOf(this.telemetry.span));
+    // HTTP/1.1 requires a Host: an HTTP/1.0 caller without one gets the app's address.
+    if (downstream.host === undefined) headers.push("Host", `127.0.0.1:${this.appPort}`);
     const head = serializeRequestHead(downstream.method, downstream.target, headers);
     this.call = new UpstreamCall(
       this,

@@ -114,6 +114,8 @@ class OutboundExchange implements DownstreamListener, BodySink {
     const forwarded = endToEndHeaders(downstream.rawHeaders);
     const headers = rule.requestHeaders ? rule.requestHeaders.apply(forwarded) : forwarded;
     headers.push("traceparent", traceparentOf(this.telemetry.span));
+    // HTTP/1.1 upstreams require a Host: an HTTP/1.0 caller without one gets the service's name.
+    if (downstream.host === undefined) headers.push("Host", outbound.snapshot.service);
     this.requestHead = serializeRequestHead(downstream.method, downstream.target, headers);
     outbound.budget.recordRequest();
     this.deadline = setTimeout(this.onDeadline, rule.deadlines.requestMs);

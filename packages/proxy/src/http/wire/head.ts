@@ -164,18 +164,20 @@ function parseFields(
 ): boolean {
   const raw = head.rawHeaders;
   for (;;) {
-    if (buffer[at] === CR && buffer[at + 1] === LF) {
+    const first = buffer[at];
+    if (first === CR || first === undefined) {
+      if (at + 1 >= buffer.length) {
+        if (buffer.length - headStart >= maxBytes) throw new HttpParseError(431, "head too large");
+        return false;
+      }
+      if (buffer[at + 1] !== LF) throw new HttpParseError(400, "bare CR");
       head.length = at + 2 - headStart;
       return finish(head);
     }
-    if (at + 1 >= buffer.length) {
-      if (buffer.length - headStart >= maxBytes) throw new HttpParseError(431, "head too large");
-      return false;
-    }
+    if (first === LF) throw new HttpParseError(400, "bare LF");
+    if (first === SP || first === HTAB) throw new HttpParseError(400, "obs-fold");
     const lineEnd = lineEndAt(buffer, at, headStart, maxBytes);
     if (lineEnd === -1) return false;
-    const first = buffer[at];
-    if (first === SP || first === HTAB) throw new HttpParseError(400, "obs-fold");
     let colon = at;
     while (colon < lineEnd && TOKEN[buffer[colon] as number] === 1) colon++;
     if (colon === at || buffer[colon] !== COLON) throw new HttpParseError(400, "invalid header name");
