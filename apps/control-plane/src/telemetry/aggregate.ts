@@ -1,3 +1,4 @@
+import { upperBoundOf } from "./bucket-index.ts";
 import {
   FAILED_STATUS_CLASSES,
   type LabelValues,
@@ -8,35 +9,54 @@ import {
 } from "./metrics-backend.ts";
 import { type Bucket, bucketQuantile } from "./promql-math.ts";
 
+interface AggregationGroup {
+  labels: LabelValues;
+  rps: number;
+  failedRps: number;
+  /** Summed bucket rates by bucket index (see bucketIndex). */
+  buckets: number[];
+}
+
 /** Sums per-series rates into the groups of a query, as `sum by (...)` does, then derives the golden signals. */
 export class TrafficAggregation {
-  private readonly groups = new Map<
-    string,
-    { labels: LabelValues; rps: number; failedRps: number; buckets: Map<number, number> }
-  >();
+  private readonly groups = new Map<string, AggregationGroup>();
 
   constructor(
     private readonly groupBy: readonly RequestLabel[],
     private readonly windowMs: number,
   ) {}
 
-  addRequests(labels: Record<string, string>, rate: number): void {
-    const group = this.groupOf(labels);
-    group.rps += rate;
-    if ((FAILED_STATUS_CLASSES as readonly string[]).includes(labels.status_class ?? ""))
-      group.failedRps += rate;
+  /** The group a label set adds to; look it up once per label set, then add each of its series. */
+  groupFor(labels: Record<string, string>): AggregationGroup {
+    // A plain joined key: this runs for every label set of every query.
+    let key = "";
+    for (const name of this.groupBy) key += `${labels[name] ?? ""}\u0000`;
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      const groupLabels: LabelValues = {};
+      for (const name of this.groupBy) groupLabels[name] = labels[name] ?? "";
+      group = { labels: groupLabels, rps: 0, failedRps: 0, buckets: [] };
+      this.groups.set(key, group);
+    }
+    return group;
   }
 
-  addBucket(labels: Record<string, string>, rate: number): void {
-    const upperBound = labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(labels.le);
-    if (Number.isNaN(upperBound)) return;
-    const { buckets } = this.groupOf(labels);
-    buckets.set(upperBound, (buckets.get(upperBound) ?? 0) + rate);
+  addRequests(group: AggregationGroup, statusClass: string | undefined, rate: number): void {
+    group.rps += rate;
+    if ((FAILED_STATUS_CLASSES as readonly string[]).includes(statusClass ?? "")) group.failedRps += rate;
+  }
+
+  /** `index`: bucketIndex() of the series' `le`, taken once when it was first scraped. */
+  addBucket(group: AggregationGroup, index: number, rate: number): void {
+    group.buckets[index] = (group.buckets[index] ?? 0) + rate;
   }
 
   result(): TrafficStats[] {
     return [...this.groups.values()].map(({ labels, rps, failedRps, buckets }) => {
-      const cumulative: Bucket[] = [...buckets].map(([upperBound, count]) => ({ upperBound, count }));
+      const cumulative: Bucket[] = [];
+      buckets.forEach((count, index) => {
+        cumulative.push({ upperBound: upperBoundOf(index), count });
+      });
       const quantile = (q: number) => secondsToMs(bucketQuantile(q, cumulative));
       return {
         labels,
@@ -46,20 +66,5 @@ export class TrafficAggregation {
         latencyMs: { p50: quantile(0.5), p95: quantile(0.95), p99: quantile(0.99) },
       };
     });
-  }
-
-  private groupOf(labels: Record<string, string>) {
-    const values = this.groupBy.map((name) => labels[name] ?? "");
-    const key = JSON.stringify(values);
-    let group = this.groups.get(key);
-    if (group === undefined) {
-      const groupLabels: LabelValues = {};
-      this.groupBy.forEach((name, index) => {
-        groupLabels[name] = values[index];
-      });
-      group = { labels: groupLabels, rps: 0, failedRps: 0, buckets: new Map() };
-      this.groups.set(key, group);
-    }
-    return group;
   }
 }

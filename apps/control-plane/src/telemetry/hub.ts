@@ -3,7 +3,7 @@ import { timer } from "@loom/spec";
 import { TrafficAggregation } from "./aggregate.ts";
 import type { LabelValues, MetricsBackend, TrafficQuery, TrafficStats } from "./metrics-backend.ts";
 import { extrapolatedRate } from "./promql-math.ts";
-import { REQUESTS_METRIC, type ScrapeTarget, scrape } from "./scrape.ts";
+import { ExpositionReader, fetchExposition, REQUESTS_METRIC, type ScrapeTarget } from "./scrape.ts";
 import { TargetSeries } from "./target-series.ts";
 import { RETENTION_MS } from "./windows.ts";
 
@@ -24,6 +24,7 @@ export interface TargetHealth {
 
 interface ScrapedTarget {
   target: ScrapeTarget;
+  reader: ExpositionReader;
   series: TargetSeries;
   lastError: string | null;
 }
@@ -55,13 +56,18 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
       targets.map(async (target) => {
         let entry = scraped.get(target.id);
         if (entry === undefined) {
-          entry = { target, series: new TargetSeries(capacity, retentionMs), lastError: null };
+          entry = {
+            target,
+            reader: new ExpositionReader(),
+            series: new TargetSeries(capacity, retentionMs),
+            lastError: null,
+          };
           scraped.set(target.id, entry);
         }
         entry.target = target;
         try {
-          const samples = await scrape(target, intervalMs);
-          entry.series.append(Date.now(), samples);
+          const text = await fetchExposition(target, intervalMs);
+          entry.series.append(Date.now(), entry.reader.read(text));
           entry.lastError = null;
         } catch (error) {
           entry.lastError = error instanceof Error ? error.message : String(error);
@@ -72,7 +78,25 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
     for (const [id, entry] of scraped)
       if ((entry.series.lastScrapeAt ?? 0) < forgetBefore && !targets.some((target) => target.id === id))
         scraped.delete(id);
+    generation++;
     updates.emit("update");
+  }
+
+  /**
+   * Queries for "now" between two scrapes see the same samples, so they are evaluated at one instant, the
+   * first such query's, and share their per-series rates (the graph asks four aggregations of each series).
+   * A query for an explicit time is evaluated there and computes its own rates.
+   */
+  const evaluations = new Map<number, { generation: number; at: number }>();
+  let generation = 0;
+  function evaluationOf(query: TrafficQuery): { at: number; cached: boolean } {
+    if (query.at !== undefined) return { at: query.at, cached: false };
+    let evaluation = evaluations.get(query.windowMs);
+    if (evaluation?.generation !== generation) {
+      evaluation = { generation, at: Date.now() };
+      evaluations.set(query.windowMs, evaluation);
+    }
+    return { at: evaluation.at, cached: true };
   }
 
   function scrapeNow(): Promise<void> {
@@ -101,20 +125,31 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
         lastError,
       })),
     async traffic(query: TrafficQuery): Promise<TrafficStats[]> {
-      const at = query.at ?? Date.now();
+      const { at, cached } = evaluationOf(query);
       const from = at - query.windowMs;
       const aggregation = new TrafficAggregation(query.groupBy, query.windowMs);
       for (const { series } of scraped.values()) {
         const range = series.indexesWithin(from, at);
         if (range === undefined) continue;
-        for (const stored of series.series.values()) {
-          if (!matches(stored.labels, query.where)) continue;
-          const counter = series.counterRange(stored, range.first, range.last);
-          if (counter === undefined) continue;
-          const rate = extrapolatedRate(counter, from, at);
-          if (Number.isNaN(rate)) continue;
-          if (stored.metric === REQUESTS_METRIC) aggregation.addRequests(stored.labels, rate);
-          else aggregation.addBucket(stored.labels, rate);
+        for (const group of series.groups.values()) {
+          if (!matches(group.labels, query.where)) continue;
+          const sums = aggregation.groupFor(group.labels);
+          for (const stored of group.series) {
+            let rate = stored.rate;
+            if (!cached || stored.rateGeneration !== generation || stored.rateWindowMs !== query.windowMs) {
+              const counter = series.counterRange(stored, range.first, range.last);
+              rate = counter === undefined ? Number.NaN : extrapolatedRate(counter, from, at);
+              if (cached) {
+                stored.rate = rate;
+                stored.rateGeneration = generation;
+                stored.rateWindowMs = query.windowMs;
+              }
+            }
+            if (Number.isNaN(rate)) continue;
+            if (stored.metric === REQUESTS_METRIC)
+              aggregation.addRequests(sums, group.labels.status_class, rate);
+            else if (stored.bucketIndex >= 0) aggregation.addBucket(sums, stored.bucketIndex, rate);
+          }
         }
       }
       return aggregation.result();

@@ -1,17 +1,31 @@
+import { bucketIndex } from "./bucket-index.ts";
 import type { CounterRange } from "./promql-math.ts";
 
 /** One sample as scraped: a counter or cumulative bucket value with its labels. */
 export interface ScrapedSample {
-  /** Series identity within the target: metric name plus sorted labels. */
+  /** Series identity within the target (its exposition line up to the value). */
   key: string;
   metric: string;
   labels: Record<string, string>;
   value: number;
 }
 
+/** The request counter and the latency buckets of one label set (all labels but `le`). */
+export interface SeriesGroup {
+  labels: Record<string, string>;
+  series: StoredSeries[];
+}
+
 export interface StoredSeries {
   metric: string;
+  group: SeriesGroup;
   labels: Record<string, string>;
+  /** A histogram bucket's bucketIndex() of its `le`; -1 for other series. */
+  bucketIndex: number;
+  /** The last rate computed for this series, and for which window and hub generation (the hub's rate cache). */
+  rate: number;
+  rateWindowMs: number;
+  rateGeneration: number;
   /** Reset-adjusted values, one slot per scrape of the target; NaN where the series was absent. */
   values: Float64Array;
   /** Added to raw values since the last reset; raw = adjusted - offset in force at that time. */
@@ -34,6 +48,8 @@ export class TargetSeries {
   private head = 0;
   private size = 0;
   readonly series = new Map<string, StoredSeries>();
+  /** The series by label set, so a query matches and groups each label set once rather than per bucket. */
+  readonly groups = new Map<string, SeriesGroup>();
 
   constructor(
     private readonly capacity: number,
@@ -61,7 +77,12 @@ export class TargetSeries {
       if (stored === undefined) {
         stored = {
           metric: sample.metric,
+          group: this.groupOf(sample.labels),
           labels: sample.labels,
+          bucketIndex: bucketIndex(sample.labels.le),
+          rate: Number.NaN,
+          rateWindowMs: -1,
+          rateGeneration: -1,
           values: new Float64Array(this.capacity).fill(Number.NaN),
           offset: 0,
           lastRaw: sample.value,
@@ -69,6 +90,7 @@ export class TargetSeries {
           offsetBeforeResets: 0,
         };
         this.series.set(sample.key, stored);
+        stored.group.series.push(stored);
       }
       if (sample.value < stored.lastRaw) {
         stored.offset += stored.lastRaw;
@@ -131,9 +153,26 @@ export class TargetSeries {
       while ((stored.resets[0]?.at ?? Number.POSITIVE_INFINITY) < before)
         stored.offsetBeforeResets = stored.resets.shift()?.offset ?? stored.offsetBeforeResets;
       if (this.size === 0 || Number.isNaN(stored.values[this.slot(this.size - 1)] as number)) {
-        if (this.isEmpty(stored)) this.series.delete(key);
+        if (this.isEmpty(stored)) this.remove(key, stored);
       }
     }
+  }
+
+  private groupOf(labels: Record<string, string>): SeriesGroup {
+    const { le: _, ...withoutLe } = labels;
+    const key = JSON.stringify(withoutLe);
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = { labels: withoutLe, series: [] };
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  private remove(key: string, stored: StoredSeries): void {
+    this.series.delete(key);
+    stored.group.series = stored.group.series.filter((candidate) => candidate !== stored);
+    if (stored.group.series.length === 0) this.groups.delete(JSON.stringify(stored.group.labels));
   }
 
   private isEmpty(stored: StoredSeries): boolean {
