@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { useTRPC } from "@/lib/trpc";
 
@@ -35,7 +36,9 @@ export function ServicesPage() {
               const versions = [...new Set(instances.flatMap((proxy) => proxy.tags.version ?? []))];
               return (
                 <tr key={`${mesh}/${name}`}>
-                  <td>{name}</td>
+                  <td>
+                    <Link href={`/services/${encodeURIComponent(name)}`}>{name}</Link>
+                  </td>
                   <td>{mesh}</td>
                   <td>
                     {service.spec.ports.map((port) => (

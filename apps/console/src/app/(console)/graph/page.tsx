@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { NotServedYet } from "@/features/shell/not-served-yet";
+import { GraphPage } from "@/features/graph/graph-page";
 
-export const metadata: Metadata = { title: "Graph" };
+export const metadata: Metadata = { title: "Service graph" };
 
 export default function Page() {
-  return <NotServedYet section="Graph" api="service graph" />;
+  return <GraphPage />;
 }

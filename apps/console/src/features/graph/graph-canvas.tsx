@@ -1,0 +1,202 @@
+"use client";
+
+import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
+import { useEffect, useRef } from "react";
+import { edgeSummary, formatRps, healthOf } from "./golden-format";
+import type { GraphEdge, GraphService } from "./use-service-graph";
+
+export type GraphSelection =
+  | { type: "service"; name: string }
+  | { type: "edge"; source: string; destination: string };
+
+export function edgeId(edge: { source: string; destination: string }): string {
+  return `${edge.source}->${edge.destination}`;
+}
+
+const HEALTH_COLOURS = { healthy: "#1f8a4c", degraded: "#b7791f", failing: "#c53030", idle: "#8a94a6" };
+
+const STYLE: cytoscape.StylesheetJson = [
+  {
+    selector: "node",
+    style: {
+      label: "data(label)",
+      "text-wrap": "wrap",
+      "text-valign": "bottom",
+      "text-margin-y": 6,
+      "font-size": 12,
+      color: "#5d6678",
+      width: 34,
+      height: 34,
+      "background-color": "data(colour)",
+      "border-width": 2,
+      "border-color": "#ffffff",
+    },
+  },
+  { selector: "node:selected", style: { "border-color": "#2f6fde", "border-width": 4 } },
+  {
+    selector: "edge",
+    style: {
+      label: "data(label)",
+      "font-size": 10,
+      color: "#5d6678",
+      "text-background-color": "#ffffff",
+      "text-background-opacity": 0.85,
+      "text-background-padding": "2px",
+      "curve-style": "bezier",
+      "target-arrow-shape": "triangle",
+      width: 2,
+      "line-color": "data(colour)",
+      "target-arrow-color": "data(colour)",
+    },
+  },
+  { selector: "edge[mtls != 'full']", style: { "line-style": "dashed" } },
+  { selector: "edge:selected", style: { width: 4 } },
+  { selector: ".hidden", style: { display: "none" } },
+  { selector: ".faded", style: { opacity: 0.15 } },
+];
+
+function nodeElement(service: GraphService): ElementDefinition {
+  const rps = service.metrics ? `\n${formatRps(service.metrics.rps)} rps` : "";
+  return {
+    group: "nodes",
+    data: {
+      id: service.name,
+      label: `${service.name}${rps}`,
+      colour: HEALTH_COLOURS[healthOf(service.metrics)],
+    },
+  };
+}
+
+function edgeElement(edge: GraphEdge): ElementDefinition {
+  // Canvas text cannot hold an icon; the line style (solid or dashed) carries mTLS, the label says it too.
+  const transport = edge.mtls === "full" ? "mTLS · " : edge.mtls === "partial" ? "partly mTLS · " : "";
+  return {
+    group: "edges",
+    data: {
+      id: edgeId(edge),
+      source: edge.source,
+      target: edge.destination,
+      label: `${transport}${edgeSummary(edge.metrics)}`,
+      colour: HEALTH_COLOURS[healthOf(edge.metrics)],
+      mtls: edge.mtls,
+    },
+  };
+}
+
+/**
+ * The cytoscape view. Elements are updated in place, and only nodes that are new get laid out (the others are
+ * locked meanwhile), so the picture an operator has read stays where it was across updates.
+ */
+export function GraphCanvas({
+  services,
+  edges,
+  visibleEdges,
+  selection,
+  onSelect,
+}: {
+  services: readonly GraphService[];
+  edges: readonly GraphEdge[];
+  /** Edge ids the filter keeps; the others (and nodes left without edges, when filtering) are hidden. */
+  visibleEdges: ReadonlySet<string> | null;
+  selection: GraphSelection | null;
+  onSelect: (selection: GraphSelection | null) => void;
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const cy = useRef<Core | null>(null);
+  const select = useRef(onSelect);
+  select.current = onSelect;
+
+  useEffect(() => {
+    const instance = cytoscape({
+      container: container.current,
+      style: STYLE,
+      wheelSensitivity: 0.3,
+      maxZoom: 3,
+    });
+    instance.on("tap", (event) => {
+      const target = event.target;
+      if (target === instance) select.current(null);
+      else if (target.isNode()) select.current({ type: "service", name: target.id() });
+      else
+        select.current({ type: "edge", source: target.data("source"), destination: target.data("target") });
+    });
+    cy.current = instance;
+    // The canvas shrinks when the side panel opens; keep drawing at the new size, centred.
+    const resize = new ResizeObserver(() => {
+      instance.resize();
+      instance.center();
+    });
+    if (container.current) resize.observe(container.current);
+    return () => {
+      resize.disconnect();
+      instance.destroy();
+      cy.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const instance = cy.current;
+    if (!instance) return;
+    const wanted = [...services.map(nodeElement), ...edges.map(edgeElement)];
+    const wantedIds = new Set(wanted.map((element) => element.data.id));
+    const added: ElementDefinition[] = [];
+    instance.batch(() => {
+      instance.elements().forEach((element) => {
+        if (!wantedIds.has(element.id())) element.remove();
+      });
+      for (const element of wanted) {
+        const existing = instance.getElementById(element.data.id ?? "");
+        if (existing.nonempty()) existing.data(element.data);
+        else added.push(element);
+      }
+    });
+    if (added.length === 0) return;
+    const firstLayout = instance.elements().empty();
+    const settled = instance.nodes().lock();
+    const fresh = instance.add(added);
+    const layout = instance.layout({
+      name: firstLayout ? "breadthfirst" : "cose",
+      directed: true,
+      spacingFactor: 1.4,
+      animate: false,
+      fit: firstLayout,
+      padding: 40,
+    } as cytoscape.LayoutOptions);
+    layout.one("layoutstop", () => settled.unlock());
+    layout.run();
+    if (firstLayout) instance.fit(undefined, 40);
+    fresh.nodes().unlock();
+  }, [services, edges]);
+
+  // Also after the elements change: new ones arrive visible.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced
+  useEffect(() => {
+    const instance = cy.current;
+    if (!instance) return;
+    instance.batch(() => {
+      instance.elements().removeClass("hidden");
+      if (visibleEdges === null) return;
+      const keptNodes = new Set<string>();
+      instance.edges().forEach((edge) => {
+        if (visibleEdges.has(edge.id())) {
+          keptNodes.add(edge.data("source"));
+          keptNodes.add(edge.data("target"));
+        } else edge.addClass("hidden");
+      });
+      instance.nodes().forEach((node) => {
+        if (!keptNodes.has(node.id())) node.addClass("hidden");
+      });
+    });
+  }, [visibleEdges, services, edges]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced
+  useEffect(() => {
+    const instance = cy.current;
+    if (!instance) return;
+    instance.elements().unselect();
+    if (selection?.type === "service") instance.getElementById(selection.name).select();
+    if (selection?.type === "edge") instance.getElementById(edgeId(selection)).select();
+  }, [selection, services, edges]);
+
+  return <div ref={container} className="graph-canvas" role="img" aria-label="Service graph" />;
+}

@@ -1,0 +1,65 @@
+import { formatMs, formatRps, formatSuccess, healthOf } from "./golden-format";
+import { edgeId, type GraphSelection } from "./graph-canvas";
+import { MtlsMark } from "./mtls-mark";
+import type { GraphEdge } from "./use-service-graph";
+
+const HEALTH_BADGES = { healthy: "ok", degraded: "warn", failing: "bad", idle: "" };
+
+/** The graph's edges as rows: readable with a keyboard or a screen reader, and sortable by eye. */
+export function GraphEdgeTable({
+  edges,
+  selection,
+  onSelect,
+}: {
+  edges: readonly GraphEdge[];
+  selection: GraphSelection | null;
+  onSelect: (selection: GraphSelection) => void;
+}) {
+  if (edges.length === 0) return <p className="empty">No calls between services in this window.</p>;
+  const selectedId = selection?.type === "edge" ? edgeId(selection) : undefined;
+  return (
+    <table aria-label="Edges">
+      <thead>
+        <tr>
+          <th>From → to</th>
+          <th>Requests</th>
+          <th>Success</th>
+          <th>p50 / p95 / p99</th>
+          <th>Transport</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...edges]
+          .sort((a, b) => b.metrics.rps - a.metrics.rps)
+          .map((edge) => (
+            <tr key={edgeId(edge)} className={edgeId(edge) === selectedId ? "selected" : undefined}>
+              <td>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() =>
+                    onSelect({ type: "edge", source: edge.source, destination: edge.destination })
+                  }
+                >
+                  {edge.source} → {edge.destination}
+                </button>
+              </td>
+              <td>{formatRps(edge.metrics.rps)} rps</td>
+              <td>
+                <span className={`badge ${HEALTH_BADGES[healthOf(edge.metrics)]}`}>
+                  {formatSuccess(edge.metrics.successRate)}
+                </span>
+              </td>
+              <td>
+                {formatMs(edge.metrics.latencyMs.p50)} / {formatMs(edge.metrics.latencyMs.p95)} /{" "}
+                {formatMs(edge.metrics.latencyMs.p99)}
+              </td>
+              <td>
+                <MtlsMark mtls={edge.mtls} />
+              </td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,82 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import { ApiErrorMessage } from "@/features/errors/api-error-message";
+import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
+import { GraphEdgeTable } from "./graph-edge-table";
+import { parseEdgeFilter } from "./graph-filter";
+import { GraphSidePanel } from "./graph-side-panel";
+import { type MetricsWindow, useServiceGraph } from "./use-service-graph";
+
+const WINDOWS: MetricsWindow[] = ["1m", "5m", "15m", "1h"];
+
+export function GraphPage() {
+  const [window, setWindow] = useState<MetricsWindow>("1m");
+  const [filter, setFilter] = useState("");
+  const [selection, setSelection] = useState<GraphSelection | null>(null);
+  const { services, edges, generatedAt, error } = useServiceGraph(window);
+  const parsed = useMemo(() => parseEdgeFilter(filter), [filter]);
+  const visibleEdges = useMemo(() => {
+    const { predicate } = parsed;
+    if (!predicate || !edges) return null;
+    return new Set(edges.filter(predicate).map(edgeId));
+  }, [parsed, edges]);
+
+  return (
+    <>
+      <div className="toolbar">
+        <h1 className="grow">Service graph</h1>
+        <label className="inline">
+          Window
+          <select value={window} onChange={(event) => setWindow(event.target.value as MetricsWindow)}>
+            {WINDOWS.map((candidate) => (
+              <option key={candidate}>{candidate}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Find
+          <input
+            type="search"
+            placeholder="rps > 100, success < 99, p99 > 250ms, !mtls"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+            size={36}
+          />
+        </label>
+      </div>
+      {parsed.error && <p className="error-text">{parsed.error}</p>}
+      {error && <ApiErrorMessage error={error} action="load the service graph" />}
+      {services === undefined && !error && <p className="muted">Waiting for the first measurements…</p>}
+      {services && services.length === 0 && (
+        <p className="empty">No services yet: register services and send traffic through their proxies.</p>
+      )}
+      <div className={selection ? "split reverse" : undefined}>
+        <div className="card graph-card">
+          <GraphCanvas
+            services={services ?? []}
+            edges={edges ?? []}
+            visibleEdges={visibleEdges}
+            selection={selection}
+            onSelect={setSelection}
+          />
+          <p className="muted graph-legend">
+            Colour by success rate (green ≥ 99 %, amber ≥ 95 %, red below, grey idle) · solid: mTLS · dashed:
+            plaintext
+            {generatedAt && ` · measured ${new Date(generatedAt).toLocaleTimeString()}`}
+          </p>
+        </div>
+        {selection && services && edges && (
+          <GraphSidePanel selection={selection} services={services} edges={edges} />
+        )}
+      </div>
+      {edges && (
+        <GraphEdgeTable
+          edges={visibleEdges ? edges.filter((edge) => visibleEdges.has(edgeId(edge))) : edges}
+          selection={selection}
+          onSelect={setSelection}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+import Link from "next/link";
+import { EditorOnly } from "@/features/auth/editor-only";
+import { edgeSummary } from "./golden-format";
+import { GoldenMetricsList } from "./golden-metrics-list";
+import type { GraphSelection } from "./graph-canvas";
+import { MtlsMark } from "./mtls-mark";
+import type { GraphEdge, GraphService } from "./use-service-graph";
+
+function EdgeList({
+  title,
+  edges,
+  end,
+}: {
+  title: string;
+  edges: GraphEdge[];
+  end: "source" | "destination";
+}) {
+  if (edges.length === 0) return null;
+  return (
+    <>
+      <h3>{title}</h3>
+      <ul className="plain">
+        {edges.map((edge) => (
+          <li key={`${edge.source}->${edge.destination}`}>
+            <strong>{edge[end]}</strong> <span className="muted">{edgeSummary(edge.metrics)}</span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function ServicePanel({ service, edges }: { service: GraphService; edges: readonly GraphEdge[] }) {
+  const name = encodeURIComponent(service.name);
+  return (
+    <>
+      <h2>{service.name}</h2>
+      {service.metrics ? (
+        <GoldenMetricsList metrics={service.metrics} />
+      ) : (
+        <p className="muted">No request has reached it in this window.</p>
+      )}
+      {service.versions.length > 0 && (
+        <>
+          <h3>Versions</h3>
+          <ul className="plain">
+            {service.versions.map((version) => (
+              <li key={version.version}>
+                <strong>{version.version}</strong>{" "}
+                <span className="muted">{edgeSummary(version.metrics)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <EdgeList
+        title="Called by"
+        edges={edges.filter((edge) => edge.destination === service.name)}
+        end="source"
+      />
+      <EdgeList
+        title="Calls"
+        edges={edges.filter((edge) => edge.source === service.name)}
+        end="destination"
+      />
+      <div className="actions">
+        <Link href={`/services/${name}`}>Service details</Link>
+        <Link href={`/traces?service=${name}`}>Traces</Link>
+        <EditorOnly>
+          <Link href={`/permissions?destination=${name}`}>Edit permissions</Link>
+        </EditorOnly>
+      </div>
+    </>
+  );
+}
+
+function EdgePanel({ edge }: { edge: GraphEdge }) {
+  // "Slow" as the edge itself defines it: slower than its p95.
+  const slowMs = Math.floor(edge.metrics.latencyMs.p95 ?? 0);
+  const query = new URLSearchParams({
+    service: edge.destination,
+    from: edge.source,
+    minDurationMs: String(slowMs),
+  });
+  return (
+    <>
+      <h2>
+        {edge.source} → {edge.destination}
+      </h2>
+      <GoldenMetricsList metrics={edge.metrics} />
+      <p>
+        <MtlsMark mtls={edge.mtls} />
+      </p>
+      <div className="actions">
+        <Link href={`/traces?${query}`}>Slow traces of this edge</Link>
+        <EditorOnly>
+          <Link href={`/permissions?destination=${encodeURIComponent(edge.destination)}`}>
+            Edit permissions
+          </Link>
+        </EditorOnly>
+      </div>
+    </>
+  );
+}
+
+export function GraphSidePanel({
+  selection,
+  services,
+  edges,
+}: {
+  selection: GraphSelection;
+  services: readonly GraphService[];
+  edges: readonly GraphEdge[];
+}) {
+  if (selection.type === "service") {
+    const service = services.find((candidate) => candidate.name === selection.name);
+    return (
+      <aside className="card side-panel" aria-label="Selection">
+        {service ? (
+          <ServicePanel service={service} edges={edges} />
+        ) : (
+          <p>{selection.name} is gone from the graph.</p>
+        )}
+      </aside>
+    );
+  }
+  const edge = edges.find(
+    (candidate) => candidate.source === selection.source && candidate.destination === selection.destination,
+  );
+  return (
+    <aside className="card side-panel" aria-label="Selection">
+      {edge ? (
+        <EdgePanel edge={edge} />
+      ) : (
+        <p>
+          No traffic from {selection.source} to {selection.destination} any more.
+        </p>
+      )}
+    </aside>
+  );
+}
