@@ -22,7 +22,7 @@ export { createTelemetryHub, type TargetHealth, type TelemetryHub, type Telemetr
 export type { LabelValues, MetricsBackend, TrafficQuery, TrafficStats } from "./metrics-backend.ts";
 export { createPrometheusBackend, type PrometheusBackendOptions } from "./prometheus-backend.ts";
 export type { ScrapeTarget } from "./scrape.ts";
-export { onlineDataplaneTargets, scrapeTargetOf } from "./targets.ts";
+export { onlineDataplaneTargets } from "./targets.ts";
 export { METRICS_WINDOWS_MS, type MetricsWindow, metricsWindowSchema } from "./windows.ts";
 
 export interface MetricsSource {

@@ -9,7 +9,7 @@ import type { ScrapeTarget } from "./scrape.ts";
  */
 const registeredPortsSchema = z.object({ adminPort: portSchema });
 
-export function scrapeTargetOf(dataplane: DataplaneRecord): ScrapeTarget | undefined {
+function scrapeTargetOf(dataplane: DataplaneRecord): ScrapeTarget | undefined {
   const ports = registeredPortsSchema.safeParse(dataplane.ports);
   if (!ports.success) return undefined;
   const host = dataplane.address.includes(":") ? `[${dataplane.address}]` : dataplane.address;

@@ -181,13 +181,13 @@ describe("OTLP/HTTP receiver with the official OpenTelemetry exporters", () => {
         body: Buffer.alloc(MAX_BODY_BYTES + 1 + index * 100_000, 0x41),
         type: "application/json",
       });
-    for (let index = 0; bodies.length < 195; index++)
+    while (bodies.length < 195)
       bodies.push({
         body: gzipSync(Buffer.alloc(20 * MAX_BODY_BYTES)),
         type: "application/x-protobuf",
         encoding: "gzip",
       });
-    for (let index = 0; bodies.length < 198; index++)
+    while (bodies.length < 198)
       bodies.push({ body: Buffer.from("not gzip at all"), type: "application/json", encoding: "gzip" });
     bodies.push({ body: Buffer.from("{}"), type: "text/plain" });
     bodies.push({ body: valid, type: "application/x-protobuf", encoding: "br" });
