@@ -11,14 +11,23 @@ const gunzipAsync = promisify(gunzip);
 /** OTLP/HTTP's path for traces. */
 export const OTLP_TRACES_PATH = "/v1/traces";
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_SPANS = 40_000;
+const RETRY_AFTER_SECONDS = 1;
 const FORWARD_TIMEOUT_MS = 10_000;
 /** google.rpc.Code values OTLP/HTTP errors carry. */
 const RPC_INVALID_ARGUMENT = 3;
+const RPC_INTERNAL = 13;
+const RPC_UNAVAILABLE = 14;
 
 export interface OtlpReceiverOptions {
   spans: SpanStore;
   /** Largest body accepted, compressed or not (default 4 MiB); bigger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * Spans waiting for the span store's writer beyond which a request is answered 503 with Retry-After, which
+   * OTLP exporters retry, rather than accepted and dropped (default 40,000, under the store's own limit).
+   */
+  maxQueuedSpans?: number;
   /** An external OTLP/HTTP traces endpoint (e.g. a collector's http://host:4318/v1/traces) that gets a copy. */
   forwardTo?: string;
   /** Told about copies the forward endpoint refused or never got; the receiver's own answer does not wait. */
@@ -34,6 +43,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -45,6 +55,7 @@ class HttpError extends Error {
  */
 export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxQueuedSpans = options.maxQueuedSpans ?? DEFAULT_MAX_QUEUED_SPANS;
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const encoding = encodingOf(req.headers["content-type"]);
@@ -55,6 +66,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       const raw = await readBody(req, maxBodyBytes);
       const body = await decompress(raw, req.headers["content-encoding"], maxBodyBytes);
       const spans = toSpanRecords(decodeExportRequest(body, encoding));
+      if (options.spans.stats().queued + spans.length > maxQueuedSpans)
+        throw new HttpError(503, "the span store is catching up: retry", {
+          "retry-after": String(RETRY_AFTER_SECONDS),
+        });
       options.spans.write(spans);
       if (options.forwardTo) forward(options.forwardTo, raw, req.headers, options.onForwardError);
       reply(res, 200, encoding, ExportTraceServiceResponse, {});
@@ -73,7 +88,12 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         // A body we stopped reading must not be taken for the next request on this connection.
         if (!req.complete) res.setHeader("connection", "close");
         if (res.headersSent) res.destroy();
-        else reply(res, status, encoding, RpcStatus, { code: RPC_INVALID_ARGUMENT, message });
+        else {
+          if (error instanceof HttpError)
+            for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+          const code = status === 503 ? RPC_UNAVAILABLE : status === 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
+          reply(res, status, encoding, RpcStatus, { code, message });
+        }
         req.resume();
       });
     },

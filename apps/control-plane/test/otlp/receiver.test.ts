@@ -92,6 +92,36 @@ describe("OTLP/HTTP receiver with the official OpenTelemetry exporters", () => {
     await expect.poll(() => forwardedBodies, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
   });
 
+  it("answers 503 with Retry-After, not a silent drop, while the span store is behind", async () => {
+    const busy = http.createServer(createOtlpReceiver({ spans, maxQueuedSpans: 5 }).handle);
+    const busyUrl = `http://127.0.0.1:${await listen(busy)}${OTLP_TRACES_PATH}`;
+    try {
+      const body = JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: Array.from({ length: 10 }, (_, index) => ({
+                  traceId: "ef".repeat(16),
+                  spanId: index.toString(16).padStart(16, "0"),
+                  name: "x",
+                  startTimeUnixNano: "1",
+                  endTimeUnixNano: "2",
+                })),
+              },
+            ],
+          },
+        ],
+      });
+      const answer = await post(busyUrl, Buffer.from(body), "application/json");
+      expect(answer.status).toBe(503);
+      expect(answer.retryAfter).toBe("1");
+      expect(JSON.parse(answer.body)).toEqual({ code: 14, message: "the span store is catching up: retry" });
+    } finally {
+      busy.close();
+    }
+  });
+
   it("answers 200 malformed, mistyped or oversized bodies with 4xx and a reason, and keeps serving", async () => {
     const valid = Buffer.from(
       ExportTraceServiceRequest.encode(
@@ -246,7 +276,7 @@ function post(
   body: Buffer,
   type: string,
   encoding?: string,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { "content-type": type, "content-length": body.length };
     if (encoding) headers["content-encoding"] = encoding;
@@ -254,7 +284,11 @@ function post(
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          retryAfter: response.headers["retry-after"],
+        }),
       );
     });
     // The server may answer 413 and close before it has read everything we send.
