@@ -1,24 +1,13 @@
-import { LATENCY_BUCKETS_SECONDS, METRICS, type RequestDirection, statusClass } from "@loom/spec";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { METRICS, type RequestDirection } from "@loom/spec";
+import { Counter, Gauge, Registry } from "prom-client";
+import { RequestMetrics } from "./request-metrics.ts";
 
 type Labels<K extends keyof typeof METRICS> = (typeof METRICS)[K]["labels"][number];
-
-interface RequestSeries {
-  count: ReturnType<Counter<Labels<"requests">>["labels"]>;
-  duration: ReturnType<Histogram<Labels<"requestDuration">>["labels"]>;
-}
 
 /** The protocol's metrics in a registry of this proxy's own (several proxies may share a process in tests). */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly requests = counter(this.registry, "requests");
-  private readonly requestDuration = new Histogram({
-    name: METRICS.requestDuration.name,
-    help: METRICS.requestDuration.help,
-    labelNames: METRICS.requestDuration.labels,
-    buckets: [...LATENCY_BUCKETS_SECONDS],
-    registers: [this.registry],
-  });
+  private readonly requests = new RequestMetrics(this.registry);
   readonly retries = counter(this.registry, "retries");
   readonly outlierEjections = counter(this.registry, "outlierEjections");
   readonly tcpBytes = counter(this.registry, "tcpBytes");
@@ -26,9 +15,6 @@ export class ProxyMetrics {
   readonly tcpConnectionsOpen = gauge(this.registry, "tcpConnectionsOpen");
   private readonly configInfo = gauge(this.registry, "configInfo");
   private readonly certificateExpiry = gauge(this.registry, "certificateExpiry");
-
-  /** Label sets repeat for nearly every request; resolving each child once keeps the hot path cheap. */
-  private readonly series = new Map<string, RequestSeries>();
 
   observeRequest(
     direction: RequestDirection,
@@ -40,17 +26,7 @@ export class ProxyMetrics {
     tls: boolean,
     seconds: number,
   ): void {
-    const klass = statusClass(status);
-    const tlsLabel = tls ? "true" : "false";
-    const key = `${direction}\u0000${source}\u0000${destination}\u0000${destinationVersion}\u0000${route}\u0000${klass}\u0000${tlsLabel}`;
-    let series = this.series.get(key);
-    if (!series) {
-      const values = [direction, source, destination, destinationVersion, route, klass, tlsLabel] as const;
-      series = { count: this.requests.labels(...values), duration: this.requestDuration.labels(...values) };
-      this.series.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
+    this.requests.record(direction, source, destination, destinationVersion, route, tls, status, seconds);
   }
 
   setConfigVersion(version: string): void {
