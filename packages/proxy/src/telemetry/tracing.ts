@@ -1,8 +1,11 @@
+import { randomFillSync } from "node:crypto";
 import {
   type Attributes,
   type Context,
+  isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   type SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -22,8 +25,10 @@ import {
 /** Root sampling at the mesh's configured rate, which changes with each snapshot. */
 class MeshRatioSampler implements Sampler {
   private delegate = new TraceIdRatioBasedSampler(0);
+  rate = 0;
 
   setRate(rate: number): void {
+    this.rate = rate;
     this.delegate = new TraceIdRatioBasedSampler(rate);
   }
 
@@ -67,14 +72,27 @@ export class Tracing {
     this.sampler.setRate(rate);
   }
 
-  /** Starts a span as the child of the incoming traceparent, or as a new trace's root when there is none. */
+  /**
+   * Starts a span as the child of the incoming traceparent, or as a new trace's root when there is none.
+   * When the sampler would drop it anyway (an unsampled parent, or no parent at a zero rate: most requests),
+   * the span is only a context to pass on, made without the SDK.
+   */
   startSpan(
     name: string,
     kind: SpanKind,
     incoming: string | string[] | undefined,
     attributes: Attributes,
   ): Span {
-    return this.tracer.startSpan(name, { kind, attributes }, parentContext(incoming));
+    const parent = remoteParent(incoming);
+    if (parent ? (parent.traceFlags & 1) === 0 : this.sampler.rate === 0) {
+      return trace.wrapSpanContext({
+        traceId: parent?.traceId ?? randomHex(16),
+        spanId: randomHex(8),
+        traceFlags: 0,
+      });
+    }
+    const context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    return this.tracer.startSpan(name, { kind, attributes }, context);
   }
 
   async shutdown(): Promise<void> {
@@ -82,16 +100,30 @@ export class Tracing {
   }
 }
 
-function parentContext(incoming: string | string[] | undefined): Context {
-  if (typeof incoming !== "string") return ROOT_CONTEXT;
+function remoteParent(incoming: string | string[] | undefined): SpanContext | undefined {
+  if (typeof incoming !== "string") return undefined;
   const match = TRACEPARENT.exec(incoming);
-  if (!match) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, {
+  if (!match) return undefined;
+  const parent = {
     traceId: match[1] as string,
     spanId: match[2] as string,
     traceFlags: Number.parseInt(match[3] as string, 16) & 1,
     isRemote: true,
-  });
+  };
+  return isSpanContextValid(parent) ? parent : undefined;
+}
+
+/** Random bytes drawn from a pool refilled 4 KiB at a time, as lowercase hex (trace and span ids). */
+const randomPool = Buffer.allocUnsafe(4096);
+let randomOffset = randomPool.length;
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  randomOffset += bytes;
+  return randomPool.toString("hex", randomOffset - bytes, randomOffset);
 }
 
 /** The traceparent header value that makes `span` the parent of the next hop. */
