@@ -118,7 +118,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
     if (downstream.host === undefined) headers.push("Host", outbound.snapshot.service);
     this.requestHead = serializeRequestHead(downstream.method, downstream.target, headers);
     outbound.budget.recordRequest();
-    this.deadline = setTimeout(this.onDeadline, rule.deadlines.requestMs);
+    this.deadline = setTimeout(onDeadline, rule.deadlines.requestMs, this);
 
     const wantsReplay = rule.retry !== undefined || rule.mirrors.length > 0;
     if (!downstream.hasBody) {
@@ -160,7 +160,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
       sendMirrors(rule, this.requestHead, this.body as Buffer, this.downstream.method);
   }
 
-  private readonly sendAttempt = (): void => {
+  sendAttempt(): void {
     if (this.settled) return;
     const { outbound } = this;
     const overflow = outbound.breaker.admit();
@@ -176,7 +176,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
     }
     this.attempts += 1;
     new Attempt(this, endpoint, now).send();
-  };
+  }
 
   /** Called by an attempt that got response headers: true when its response goes to the caller. */
   onResponse(attempt: Attempt, head: ResponseHead, untilClose: boolean): boolean {
@@ -231,7 +231,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
 
   private scheduleRetry(): void {
     const retry = (this.rule as CompiledRule).retry;
-    setTimeout(this.sendAttempt, retry ? retry.backoffMs(this.attempts) : 0);
+    setTimeout(sendAttempt, retry ? retry.backoffMs(this.attempts) : 0, this);
   }
 
   get perTryTimeoutMs(): number | undefined {
@@ -257,11 +257,11 @@ class OutboundExchange implements DownstreamListener, BodySink {
     clearTimeout(this.deadline);
   }
 
-  private readonly onDeadline = (): void => {
+  onDeadline(): void {
     if (this.settled) return;
     this.current?.abort();
     this.fail(FAILURE_REPLIES.timeout);
-  };
+  }
 
   downstreamClosed(finished: boolean): void {
     if (!finished) {
@@ -307,7 +307,7 @@ class Attempt implements CallOwner {
     breaker.pending += 1;
     exchange.current = this;
     const perTryTimeoutMs = exchange.perTryTimeoutMs;
-    if (perTryTimeoutMs !== undefined) this.timer = setTimeout(this.onTimeout, perTryTimeoutMs);
+    if (perTryTimeoutMs !== undefined) this.timer = setTimeout(onPerTryTimeout, perTryTimeoutMs, this);
     this.call.start();
   }
 
@@ -346,10 +346,23 @@ class Attempt implements CallOwner {
     this.exchange.onError(this, this.timedOut ? "timeout" : connected ? "reset" : "connect-failure");
   }
 
-  private readonly onTimeout = (): void => {
+  onTimeout(): void {
     this.timedOut = true;
     this.call.abort();
     this.finish("gateway-error");
     this.exchange.onError(this, "timeout");
-  };
+  }
+}
+
+// Timer callbacks take their exchange as an argument: no closure per request.
+function onDeadline(exchange: OutboundExchange): void {
+  exchange.onDeadline();
+}
+
+function sendAttempt(exchange: OutboundExchange): void {
+  exchange.sendAttempt();
+}
+
+function onPerTryTimeout(attempt: Attempt): void {
+  attempt.onTimeout();
 }
