@@ -2,15 +2,14 @@ import path from "node:path";
 import type { AppRouter } from "@loom/control-plane/router";
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import { canaryRouteResource, meshResource, serviceResources, toYaml } from "./resources.ts";
-import type { Child, Supervisor } from "./supervisor.ts";
+import type { Supervisor } from "./supervisor.ts";
 import { CANARY_SERVICE } from "./topology.ts";
 
 export const LOOM_CP_BIN = path.resolve(import.meta.dirname, "../../../apps/control-plane/bin/loom-cp.js");
 
 export type ApiClient = TRPCClient<AppRouter>;
 
-export interface RunningControlPlane {
-  child: Child;
+export interface ControlPlaneEndpoints {
   apiUrl: string;
   dataplaneUrl: string;
   /** The root that signed the data-plane API's HTTPS certificate: what the proxies trust it by. */
@@ -30,7 +29,7 @@ export interface ControlPlaneOptions {
 export async function startControlPlane(
   supervisor: Supervisor,
   options: ControlPlaneOptions,
-): Promise<RunningControlPlane> {
+): Promise<ControlPlaneEndpoints> {
   const child = supervisor.start({
     name: "control-plane",
     command: process.execPath,
@@ -46,7 +45,7 @@ export async function startControlPlane(
     /^loom-cp ready: api (\S+) dataplane (\S+)/,
     120_000,
   );
-  return { child, apiUrl, dataplaneUrl, caFile: path.join(options.dataDir, "ca", "root.crt") };
+  return { apiUrl, dataplaneUrl, caFile: path.join(options.dataDir, "ca", "root.crt") };
 }
 
 export function apiClient(apiUrl: string, token?: string): ApiClient {

@@ -43,9 +43,14 @@ function stop(reason: string, exitCode: number): Promise<never> {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(signal, 0));
 
-async function adminPassword(dataDir: string): Promise<{ password: string; file?: string }> {
+async function adminPassword(
+  dataDir: string,
+  joining: boolean,
+): Promise<{ password: string; file?: string }> {
   const fromEnv = process.env.LOOM_ADMIN_PASSWORD;
   if (fromEnv) return { password: fromEnv };
+  if (joining)
+    throw new Error("joining a running control plane needs its admin's password in LOOM_ADMIN_PASSWORD");
   const file = path.join(dataDir, "admin-password");
   if (existsSync(file)) return { password: (await readFile(file, "utf8")).trim(), file };
   const password = randomBytes(12).toString("base64url");
@@ -101,7 +106,7 @@ async function main(options: DemoOptions): Promise<void> {
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
   const log = (name: string) => path.join(dirs.logs, `${name}.log`);
   const env = { ...process.env };
-  const admin = await adminPassword(options.dataDir);
+  const admin = await adminPassword(options.dataDir, options.controlPlane !== undefined);
   console.log(
     `Loom demo: ${SHOP.length} services, ${options.rps} rps, trace sampling ${options.samplingRate * 100} %, ` +
       `state in ${path.relative(process.cwd(), options.dataDir) || "."}; Ctrl-C stops everything`,
@@ -124,15 +129,20 @@ async function main(options: DemoOptions): Promise<void> {
     }).then(() => say("console", `built in ${((performance.now() - buildStarted) / 1_000).toFixed(1)} s`));
   }
 
-  const controlPlane = await startControlPlane(supervisor, {
-    dataDir: dirs.controlPlane,
-    apiPort: options.ports.api,
-    dataplanePort: options.ports.dataplane,
-    adminPassword: admin.password,
-    logFile: log("control-plane"),
-    env,
-  });
-  say("control plane", `${controlPlane.apiUrl} (data plane ${controlPlane.dataplaneUrl}), store migrated`);
+  const controlPlane =
+    options.controlPlane ??
+    (await startControlPlane(supervisor, {
+      dataDir: dirs.controlPlane,
+      apiPort: options.ports.api,
+      dataplanePort: options.ports.dataplane,
+      adminPassword: admin.password,
+      logFile: log("control-plane"),
+      env,
+    }));
+  say(
+    "control plane",
+    `${controlPlane.apiUrl} (data plane ${controlPlane.dataplaneUrl})${options.controlPlane ? "" : ", store migrated"}`,
+  );
 
   const api = await signInAsAdmin(controlPlane.apiUrl, admin.password);
   const resourcesYaml = await applyDemoResources(api, options.samplingRate);
@@ -147,6 +157,7 @@ async function main(options: DemoOptions): Promise<void> {
   const layout = await planMesh({
     gatewayPort,
     shopControlPort: controlPort,
+    advertise: options.advertise,
     controlPlane: { url: controlPlane.dataplaneUrl, caFile: controlPlane.caFile },
     tokenFiles,
     otlpUrl: `${controlPlane.apiUrl}/v1/traces`,

@@ -22,6 +22,8 @@ export interface LayoutOptions {
   gatewayPort: number;
   shopControlPort: number;
   controlPlane: { url: string; caFile: string };
+  /** The address proxies register: where peers and the control plane's scraper reach them. */
+  advertise: string;
   /** Per service, the file holding its dataplane token. */
   tokenFiles: Record<string, string>;
   /** Where proxies send spans (the control plane's OTLP receiver). */
@@ -45,7 +47,12 @@ export async function planMesh(options: LayoutOptions): Promise<MeshLayout> {
     tracing: { otlpUrl: options.otlpUrl },
   });
 
-  const shop: ShopConfig = { controlPort: options.shopControlPort, instances: [] };
+  const shop: ShopConfig = {
+    controlPort: options.shopControlPort,
+    // Reachable from outside only where the proxies are (in a container, say).
+    controlHost: options.advertise === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0",
+    instances: [],
+  };
   const proxies: ProxyPlan[] = [];
   for (const service of SHOP) {
     for (const [version, behaviour] of Object.entries(service.versions)) {
@@ -72,6 +79,7 @@ export async function planMesh(options: LayoutOptions): Promise<MeshLayout> {
           dataplane: {
             service: service.name,
             tags: { version },
+            address: options.advertise,
             inbound: [{ port: inboundPort, appPort, protocol: service.protocol }],
             outbounds,
           },
@@ -94,6 +102,7 @@ export async function planMesh(options: LayoutOptions): Promise<MeshLayout> {
       dataplane: {
         service: GATEWAY_SERVICE,
         gateway: true,
+        address: options.advertise,
         outbounds: [{ service: ENTRY_SERVICE, port: entryPort }],
       },
       adminPort: gatewayAdminPort,

@@ -14,6 +14,12 @@ export const USAGE = `npm run demo [-- options]: the Loom demo shop, its mesh, t
   --control-port N    the shop's behaviour/counters port (default 8081)
   --free-ports        any free port for each of the five above (0 does that for one)
 
+Joining a control plane that runs elsewhere (docker/compose.yaml does) instead of starting one:
+  --control-plane URL   its API, e.g. http://control-plane:5681 (needs the two below)
+  --dataplane-url URL   its data-plane API, e.g. https://control-plane:5678
+  --ca-file FILE        the root its data-plane certificate chains to (<its data dir>/ca/root.crt)
+  --advertise HOST      where the control plane and peers reach this machine's proxies (default 127.0.0.1)
+
 Environment: LOOM_ADMIN_PASSWORD (else one is generated and kept in the data dir), DATABASE_URL (else SQLite
 in the data dir), LOOM_TEST_MODE=1 (short timers, for tests).`;
 
@@ -25,6 +31,9 @@ export interface DemoOptions {
   fresh: boolean;
   dataDir: string;
   ports: { console: number; gateway: number; api: number; dataplane: number; control: number };
+  /** Set when the demo joins a running control plane instead of starting its own. */
+  controlPlane: { apiUrl: string; dataplaneUrl: string; caFile: string } | undefined;
+  advertise: string;
 }
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -45,6 +54,10 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
       "dp-port": { type: "string", default: "5678" },
       "control-port": { type: "string", default: "8081" },
       "free-ports": { type: "boolean", default: false },
+      "control-plane": { type: "string" },
+      "dataplane-url": { type: "string" },
+      "ca-file": { type: "string" },
+      advertise: { type: "string", default: "127.0.0.1" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -58,6 +71,10 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
     values["free-ports"]
       ? 0
       : number(flag, text, (value) => Number.isInteger(value) && value >= 0 && value < 65536);
+  const joined = [values["control-plane"], values["dataplane-url"], values["ca-file"]];
+  if (joined.some((value) => value !== undefined) && !joined.every((value) => value !== undefined))
+    throw new Error(`--control-plane, --dataplane-url and --ca-file go together\n\n${USAGE}`);
+  const [apiUrl, dataplaneUrl, caFile] = joined;
   return {
     rps: number("rps", values.rps, (value) => value > 0 && value <= 1_000),
     samplingRate: number("sampling", values.sampling, (value) => value >= 0 && value <= 1),
@@ -72,5 +89,8 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
       dataplane: port("dp-port", values["dp-port"]),
       control: port("control-port", values["control-port"]),
     },
+    controlPlane:
+      apiUrl && dataplaneUrl && caFile ? { apiUrl, dataplaneUrl, caFile: path.resolve(caFile) } : undefined,
+    advertise: values.advertise,
   };
 }

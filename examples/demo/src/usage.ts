@@ -12,12 +12,11 @@ export interface Usage {
 
 /** Memory and CPU of the launcher and every process in the groups it started, read from /proc. */
 export class UsageMeter {
-  #previous: { at: number; ticks: number } | undefined;
+  #previous: { at: number; ticksByPid: Map<number, number> } | undefined;
 
   sample(groups: readonly number[]): Usage {
-    let processes = 0;
     let rssKb = 0;
-    let ticks = 0;
+    const ticksByPid = new Map<number, number>();
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
@@ -26,19 +25,20 @@ export class UsageMeter {
         if (Number(entry) !== process.pid && !groups.includes(Number(fields[2]))) continue;
         if (fields[0] === "Z") continue;
         const status = readFileSync(`/proc/${entry}/status`, "utf8");
-        processes += 1;
         rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
         // utime and stime, the 14th and 15th fields of stat.
-        ticks += Number(fields[11]) + Number(fields[12]);
+        ticksByPid.set(Number(entry), Number(fields[11]) + Number(fields[12]));
       } catch {
         // Exited while we looked.
       }
     }
     const now = performance.now();
-    const cores = this.#previous
-      ? (ticks - this.#previous.ticks) / TICKS_PER_SECOND / ((now - this.#previous.at) / 1_000)
-      : 0;
-    this.#previous = { at: now, ticks };
-    return { processes, rssMb: rssKb / 1024, cores: Math.max(cores, 0) };
+    const previous = this.#previous;
+    let ticks = 0;
+    // Per process, so one that exited since (a finished build) does not subtract its whole life's CPU.
+    for (const [pid, total] of ticksByPid) ticks += total - (previous?.ticksByPid.get(pid) ?? 0);
+    const cores = previous ? ticks / TICKS_PER_SECOND / ((now - previous.at) / 1_000) : 0;
+    this.#previous = { at: now, ticksByPid };
+    return { processes: ticksByPid.size, rssMb: rssKb / 1024, cores };
   }
 }

@@ -15,5 +15,6 @@ export interface AppInstanceConfig {
 export interface ShopConfig {
   /** GET /counters, GET and POST /behaviour, GET /healthz. */
   controlPort: number;
+  controlHost: string;
   instances: AppInstanceConfig[];
 }

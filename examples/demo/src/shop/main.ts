@@ -73,7 +73,7 @@ const control = http.createServer(async (req, res) => {
     table((instance) => instance.behaviour),
   );
 });
-control.listen(config.controlPort, "127.0.0.1", () => {
+control.listen(config.controlPort, config.controlHost, () => {
   console.log(`shop ready: ${instances.length} app instances, control port ${config.controlPort}`);
 });
 
