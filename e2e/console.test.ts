@@ -8,6 +8,11 @@ import { type FixtureMesh, startFixtureMesh } from "./support/fixture-mesh.ts";
 
 useProcesses();
 
+/** Through the sidebar, as an operator moves between sections. */
+function goTo(page: Page, section: string): Promise<void> {
+  return page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: section }).click();
+}
+
 const CART_TIMEOUT = `kind: Timeout
 metadata:
   name: cart-timeout
@@ -89,14 +94,14 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
   });
 
   test("the overview counts services and proxies", async () => {
-    await page.getByRole("link", { name: "Overview" }).click();
+    await goTo(page, "Overview");
     const online = page.getByRole("link", { name: /proxies online/ });
     await expect.poll(() => online.textContent()).toBe("3proxies online");
     await screenshot(page, "overview");
   });
 
   test("the service graph shows the measured calls with their numbers and mTLS, and a panel per edge", async () => {
-    await page.getByRole("link", { name: "Graph" }).click();
+    await goTo(page, "Graph");
     const edges = page.getByRole("table", { name: "Edges" });
     const webToCart = edges.getByRole("row").filter({ hasText: "web → cart" });
     await expect.poll(() => webToCart.textContent(), { timeout: 30_000 }).toMatch(/rps.*100\.0%.*mTLS/);
@@ -113,6 +118,29 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await find.fill("rps >");
     await page.getByText('cannot read ">"', { exact: false }).waitFor();
     await find.fill("");
+  });
+
+  test("traces: search results with duration bars, a scatter plot, and a waterfall across the three services", async () => {
+    await goTo(page, "Traces");
+    const traces = page.getByRole("table", { name: "Traces" });
+    const fromWeb = traces.getByRole("row").filter({ hasText: "cart, checkout, web" });
+    await fromWeb.first().waitFor({ timeout: 30_000 });
+    await page.getByRole("figure", { name: "Trace duration over time" }).waitFor();
+    await fromWeb.first().getByRole("button").click();
+    const waterfall = page.getByRole("region", { name: /^Trace [0-9a-f]{32}$/ });
+    await waterfall.waitFor();
+    for (const service of ["web", "cart", "checkout"])
+      await waterfall.getByRole("button").filter({ hasText: service }).first().waitFor();
+    await waterfall.getByRole("button").first().click();
+    await waterfall.getByText("Service").first().waitFor();
+    await screenshot(page, "trace-waterfall");
+
+    // From a graph edge straight to its slow traces.
+    await goTo(page, "Graph");
+    await page.getByRole("table", { name: "Edges" }).getByRole("button", { name: "web → cart" }).click();
+    await page.getByRole("link", { name: "Slow traces of this edge" }).click();
+    await page.waitForURL(/\/traces\?service=cart&minDurationMs=\d+/);
+    expect(await page.getByLabel("Service").inputValue()).toBe("cart");
   });
 
   test("a policy applied through the YAML editor is validated, previewed, stored and listed", async () => {
@@ -136,9 +164,20 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
       .getByRole("row")
       .filter({ hasText: "cart-timeout" });
     await expect.poll(() => row.getByText("in force").count()).toBe(1);
-    await page
-      .getByText(/Propagation of Timeout cart-timeout version 1: 3 of 3 proxies applied it/)
-      .waitFor();
+    const propagated = page.getByText(
+      /Propagation of Timeout cart-timeout version 1: 3 of 3 proxies applied it/,
+    );
+    await propagated.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+      const status = await controlPlane.admin.propagation.status.query({
+        kind: "Timeout",
+        name: "cart-timeout",
+        version: 1,
+      });
+      const proxies = await controlPlane.admin.dataplanes.list.query();
+      throw new Error(
+        `${error}\nthe control plane says: ${JSON.stringify(status)}\n${JSON.stringify(proxies)}`,
+      );
+    });
     await screenshot(page, "policy-applied");
   });
 
@@ -187,7 +226,7 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
   });
 
   test("a service's page charts its golden signals and lists its calls, proxies and policies", async () => {
-    await page.getByRole("link", { name: "Services", exact: true }).click();
+    await goTo(page, "Services");
     await page.getByRole("table", { name: "Services" }).getByRole("link", { name: "cart" }).click();
     await page.getByRole("figure", { name: "Requests per second" }).waitFor();
     await page.getByRole("figure", { name: "Latency" }).waitFor();
@@ -232,7 +271,7 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     });
     await list.getByText("web-timeout").waitFor({ timeout: 5_000 });
 
-    await page.getByRole("link", { name: "Proxies" }).click();
+    await goTo(page, "Proxies");
     const checkout = page
       .getByRole("table", { name: "Proxies" })
       .getByRole("row")
@@ -246,9 +285,9 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
 
   test("every section renders", async () => {
     for (const section of ["Services", "Security", "Traces", "Permissions"]) {
-      await page.getByRole("link", { name: section, exact: true }).click();
+      await goTo(page, section);
       await page.getByRole("heading", { level: 1, name: section }).waitFor();
-      await screenshot(page, section.toLowerCase());
+      await screenshot(page, `section-${section.toLowerCase()}`);
     }
   });
 });

@@ -79,7 +79,6 @@ function EdgePanel({ edge }: { edge: GraphEdge }) {
   const slowMs = Math.floor(edge.metrics.latencyMs.p95 ?? 0);
   const query = new URLSearchParams({
     service: edge.destination,
-    from: edge.source,
     minDurationMs: String(slowMs),
   });
   return (

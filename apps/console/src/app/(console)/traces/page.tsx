@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
-import { NotServedYet } from "@/features/shell/not-served-yet";
+import { Suspense } from "react";
+import { TracesPage } from "@/features/traces/traces-page";
 
 export const metadata: Metadata = { title: "Traces" };
 
 export default function Page() {
-  return <NotServedYet section="Traces" api="traces" />;
+  return (
+    <Suspense>
+      <TracesPage />
+    </Suspense>
+  );
 }
