@@ -49,6 +49,9 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
   updates.setMaxListeners(0);
   let loop: NodeJS.Timeout | undefined;
   let round: Promise<void> | undefined;
+  /** Completed scrape rounds, and per window the instant "now" queries of this round are evaluated at. */
+  let generation = 0;
+  const evaluations = new Map<number, number>();
 
   async function scrapeRound(): Promise<void> {
     const targets = await options.listTargets();
@@ -79,6 +82,8 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
       if ((entry.series.lastScrapeAt ?? 0) < forgetBefore && !targets.some((target) => target.id === id))
         scraped.delete(id);
     generation++;
+    // Evaluations of the previous generation are never asked for again (windows vary: a Rollout step's).
+    evaluations.clear();
     updates.emit("update");
   }
 
@@ -87,16 +92,14 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
    * first such query's, and share their per-series rates (the graph asks four aggregations of each series).
    * A query for an explicit time is evaluated there and computes its own rates.
    */
-  const evaluations = new Map<number, { generation: number; at: number }>();
-  let generation = 0;
   function evaluationOf(query: TrafficQuery): { at: number; cached: boolean } {
     if (query.at !== undefined) return { at: query.at, cached: false };
-    let evaluation = evaluations.get(query.windowMs);
-    if (evaluation?.generation !== generation) {
-      evaluation = { generation, at: Date.now() };
-      evaluations.set(query.windowMs, evaluation);
+    let at = evaluations.get(query.windowMs);
+    if (at === undefined) {
+      at = Date.now();
+      evaluations.set(query.windowMs, at);
     }
-    return { at: evaluation.at, cached: true };
+    return { at, cached: true };
   }
 
   function scrapeNow(): Promise<void> {
