@@ -74,7 +74,7 @@ export async function whatIf(input: WhatIfInput): Promise<WhatIfResult> {
     }));
   const inbound = await input.metrics.traffic({
     where: { direction: "inbound" },
-    groupBy: ["source", "destination", "destination_version"],
+    groupBy: ["source", "destination", "destination_version", "tls"],
     windowMs: input.windowMs ?? METRICS_WINDOWS_MS[WHAT_IF_WINDOW],
   });
   return {
@@ -90,8 +90,13 @@ function trafficEffects(
   inbound: TrafficStats[],
 ): TrafficEffect[] {
   const { resource, action } = input;
-  if (resource.kind === "TrafficPermission" || resource.kind === "Mesh")
+  if (resource.kind === "TrafficPermission")
     return permissionEffects(input.resources, proposed, inbound, input.dataplanes);
+  if (resource.kind === "Mesh")
+    return [
+      ...plaintextEffects(input.resources, proposed, inbound),
+      ...permissionEffects(input.resources, proposed, inbound, input.dataplanes),
+    ];
   if (!("targetRef" in resource.spec)) return [];
   const { targetRef } = resource.spec as { targetRef: TargetRef };
   const targeted = inbound.filter((row) => targetSelects(targetRef, row));
@@ -211,12 +216,40 @@ function permissionEffects(
   }));
 }
 
+/** A mesh turning strict refuses what reaches its proxies without mTLS. */
+function plaintextEffects(
+  current: readonly Resource[],
+  proposed: readonly Resource[],
+  inbound: TrafficStats[],
+): TrafficEffect[] {
+  if (meshSpecOf(current).mtls.mode === "strict" || meshSpecOf(proposed).mtls.mode !== "strict") return [];
+  const plaintext = new Map<string, TrafficEffect>();
+  for (const row of inbound) {
+    if (row.labels.tls !== "false") continue;
+    const source = row.labels.source ?? "";
+    const destination = row.labels.destination ?? "";
+    const key = `${source}\u0000${destination}`;
+    const effect = plaintext.get(key) ?? { summary: "", rps: 0, source, destination };
+    effect.rps += row.rps;
+    plaintext.set(key, effect);
+  }
+  return [...plaintext.values()].map((effect) => ({
+    ...effect,
+    summary: `would refuse ${round(effect.rps)} rps of plaintext from ${effect.source} to ${effect.destination} (strict mTLS)`,
+  }));
+}
+
+function meshSpecOf(resources: readonly Resource[]): Mesh["spec"] {
+  return (
+    resources.find((resource): resource is Mesh => resource.kind === "Mesh")?.spec ?? meshSpecSchema.parse({})
+  );
+}
+
 function decide(resources: readonly Resource[], target: PolicyTarget, source: string) {
   const permissions = resources.filter(
     (resource): resource is TrafficPermission => resource.kind === "TrafficPermission",
   );
-  const mesh = resources.find((resource): resource is Mesh => resource.kind === "Mesh");
-  const meshDefault = (mesh?.spec ?? meshSpecSchema.parse({})).defaultTrafficPermission;
+  const meshDefault = meshSpecOf(resources).defaultTrafficPermission;
   return permissionDecision(resolvePrecedence(permissions, target).inForce, meshDefault, source);
 }
 

@@ -104,6 +104,24 @@ describe("what-if against the traffic the hub observed", () => {
     expect(result.traffic[1]?.rps).toBeLessThan(9);
   });
 
+  it("strict mTLS for the mesh: the plaintext traffic it would refuse", async () => {
+    const strict = resource({
+      kind: "Mesh",
+      metadata: { name: "default" },
+      spec: { mtls: { mode: "strict" } },
+    });
+    const result = await run("apply", strict);
+    expect(result.dataplanes.changed).toHaveLength(4);
+    expect(result.traffic.map((effect) => effect.summary).sort()).toEqual([
+      expect.stringMatching(
+        /^would refuse (3[6-9]|4[0-4]) rps of plaintext from web to cart \(strict mTLS\)$/,
+      ),
+      expect.stringMatching(
+        /^would refuse (4[5-9]|5[0-5]) rps of plaintext from web to payments \(strict mTLS\)$/,
+      ),
+    ]);
+  });
+
   it("a fault: the share of requests it would fail", async () => {
     const fault = resource({
       kind: "FaultInjection",
