@@ -1,7 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import {
   type Attributes,
-  type Context,
   isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
@@ -14,32 +13,11 @@ import {
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  type Sampler,
-  type SamplingResult,
-  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
-
-/** Root sampling at the mesh's configured rate, which changes with each snapshot. */
-class MeshRatioSampler implements Sampler {
-  private delegate = new TraceIdRatioBasedSampler(0);
-  rate = 0;
-
-  setRate(rate: number): void {
-    this.rate = rate;
-    this.delegate = new TraceIdRatioBasedSampler(rate);
-  }
-
-  shouldSample(context: Context, traceId: string): SamplingResult {
-    return this.delegate.shouldSample(context, traceId);
-  }
-
-  toString(): string {
-    return `MeshRatioSampler{${this.delegate.toString()}}`;
-  }
-}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -50,7 +28,8 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export class Tracing {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
-  private readonly sampler = new MeshRatioSampler();
+  /** Root sampling rate from the mesh config, which changes with each snapshot. */
+  private samplingRate = 0;
 
   constructor(serviceName: string, otlpUrl: string | undefined, batchDelayMs: number) {
     const spanProcessors = otlpUrl
@@ -62,20 +41,21 @@ export class Tracing {
       : [];
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ "service.name": serviceName }),
-      sampler: new ParentBasedSampler({ root: this.sampler }),
+      // Root spans reach the SDK only once startSpan sampled them; children follow their parent's flag.
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
       spanProcessors,
     });
     this.tracer = this.provider.getTracer("loom-proxy");
   }
 
   setSamplingRate(rate: number): void {
-    this.sampler.setRate(rate);
+    this.samplingRate = rate;
   }
 
   /**
-   * Starts a span as the child of the incoming traceparent, or as a new trace's root when there is none.
-   * When the sampler would drop it anyway (an unsampled parent, or no parent at a zero rate: most requests),
-   * the span is only a context to pass on, made without the SDK.
+   * Starts a span as the child of the incoming traceparent, or as a new trace's root, sampled at the mesh's
+   * rate, when there is none. An unsampled span (most of them) is only a context to pass on, made without
+   * the SDK: the sampling decision is taken here rather than by an SDK sampler for that reason.
    */
   startSpan(
     name: string,
@@ -84,7 +64,8 @@ export class Tracing {
     attributes: Attributes,
   ): Span {
     const parent = remoteParent(incoming);
-    if (parent ? (parent.traceFlags & 1) === 0 : this.sampler.rate === 0) {
+    const sampled = parent ? (parent.traceFlags & 1) === 1 : Math.random() < this.samplingRate;
+    if (!sampled) {
       return trace.wrapSpanContext({
         traceId: parent?.traceId ?? randomHex(16),
         spanId: randomHex(8),
