@@ -91,7 +91,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         else {
           if (error instanceof HttpError)
             for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-          const code = status === 503 ? RPC_UNAVAILABLE : status === 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
+          const code =
+            status === 503 ? RPC_UNAVAILABLE : status === 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
           reply(res, status, encoding, RpcStatus, { code, message });
         }
         req.resume();
