@@ -1,4 +1,4 @@
-import type { Rollout } from "@loom/spec";
+import { LATENCY_BUCKETS_SECONDS, type Rollout } from "@loom/spec";
 import type { GateResult, VersionSample } from "./rollout-state.ts";
 
 type Gates = Rollout["spec"]["gates"];
@@ -37,11 +37,21 @@ export function judgeGates(
   const stableP99 = stable?.latencyMs.p99;
   if (canaryP99 != null && stableP99 != null) {
     const text = `canary p99 ${canaryP99.toFixed(1)} ms vs stable ${stableP99.toFixed(1)} ms (at most ×${gates.maxP99Ratio})`;
-    (canaryP99 > stableP99 * gates.maxP99Ratio ? failures : notes).push(text);
+    const limit = stableP99 * gates.maxP99Ratio;
+    (canaryP99 > limit && !sameBucket(canaryP99, limit) ? failures : notes).push(text);
   }
   return failures.length > 0
     ? { verdict: "fail", reasons: failures, canary, stable }
     : { verdict: "pass", reasons: notes, canary, stable };
+}
+
+/**
+ * Quantiles come from histogram buckets, interpolated inside one: two latencies in the same bucket cannot be
+ * told apart, so a p99 over the limit but in the limit's own bucket is not held against the canary.
+ */
+function sameBucket(aMs: number, bMs: number): boolean {
+  const bucketOf = (ms: number) => LATENCY_BUCKETS_SECONDS.findIndex((upperBound) => ms / 1000 <= upperBound);
+  return bucketOf(aMs) === bucketOf(bMs);
 }
 
 function percent(rate: number): string {
