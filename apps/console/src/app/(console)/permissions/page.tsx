@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
-import { NotServedYet } from "@/features/shell/not-served-yet";
+import { Suspense } from "react";
+import { PermissionsPage } from "@/features/permissions/permissions-page";
 
 export const metadata: Metadata = { title: "Permissions" };
 
 export default function Page() {
-  return <NotServedYet section="Permissions" api="permission matrix" />;
+  return (
+    <Suspense>
+      <PermissionsPage />
+    </Suspense>
+  );
 }

@@ -1,0 +1,65 @@
+import { DEFAULT_MESH, type PermissionAction, type TrafficPermission } from "@loom/spec";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc";
+
+export interface PermissionCell {
+  action: PermissionAction;
+  /** The policy whose rule decides, or undefined when the mesh default does. */
+  decidedBy: TrafficPermission | undefined;
+  /** The deciding rule is narrowed to some methods or paths. */
+  narrowed: boolean;
+  /** Requests per second seen from source to destination over the last 15 minutes, if any. */
+  observedRps: number | undefined;
+}
+
+/**
+ * Who may call whom in one mesh: rows are callers (registered services and callers seen in traffic), columns
+ * the registered services. The policy in force per destination comes from the control plane (policies.inForce,
+ * its precedence rule); within it, as in the proxy's filter, the first rule naming the caller (or the whole
+ * mesh) decides, else the mesh default.
+ */
+export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
+  const trpc = useTRPC();
+  const services = useQuery(trpc.services.list.queryOptions({ mesh }));
+  const meshes = useQuery(trpc.meshes.list.queryOptions());
+  const graph = useQuery({ ...trpc.graph.get.queryOptions({ window: "15m" }), refetchInterval: 15_000 });
+  const destinations = (services.data ?? []).map((service) => service.metadata.name).sort();
+  const inForce = useQueries({
+    queries: destinations.map((service) =>
+      trpc.policies.inForce.queryOptions({ kind: "TrafficPermission", mesh, service }),
+    ),
+  });
+  const observed = new Map(
+    (graph.data?.edges ?? []).map((edge) => [`${edge.source}->${edge.destination}`, edge.metrics.rps]),
+  );
+  const sources = [
+    ...new Set([...destinations, ...(graph.data?.edges ?? []).map((edge) => edge.source)]),
+  ].sort();
+  const meshDefault =
+    meshes.data?.find((candidate) => candidate.metadata.name === mesh)?.spec.defaultTrafficPermission ??
+    "Allow";
+
+  function cell(source: string, destination: string): PermissionCell {
+    const index = destinations.indexOf(destination);
+    const policy = inForce[index]?.data?.inForce as TrafficPermission | null | undefined;
+    const rule = policy?.spec.from.find(
+      (candidate) => candidate.targetRef.kind === "Mesh" || candidate.targetRef.name === source,
+    );
+    return {
+      action: rule?.action ?? meshDefault,
+      decidedBy: rule ? (policy ?? undefined) : undefined,
+      narrowed: (rule?.match?.methods.length ?? 0) > 0 || (rule?.match?.paths.length ?? 0) > 0,
+      observedRps: observed.get(`${source}->${destination}`),
+    };
+  }
+
+  /** The policy in force for a destination, to extend rather than shadow it. */
+  function policyFor(destination: string): TrafficPermission | undefined {
+    return (
+      (inForce[destinations.indexOf(destination)]?.data?.inForce as TrafficPermission | null) ?? undefined
+    );
+  }
+
+  const error = services.error ?? meshes.error ?? inForce.find((answer) => answer.error)?.error;
+  return { sources, destinations, meshDefault, cell, policyFor, error, isLoading: services.isLoading };
+}
