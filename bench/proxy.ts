@@ -5,6 +5,7 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, stopAll } from "@loom/test-harness";
+import { bundleProxy } from "./proxy/bundle.ts";
 import { LOAD_CORE, pinSelfToLoadCore, SERVER_CORE } from "./proxy/cores.ts";
 import { summarizeProfile } from "./proxy/cpu-profile.ts";
 import { type FixedRateLatency, hey, wrk } from "./proxy/load.ts";
@@ -17,7 +18,7 @@ const FIXED_RATE = { seconds: 10, rps: 1_000, workers: 10 };
 const GOALS = { hopVsHaproxy: 0.9, addedP50Ms: 0.3, addedP99Ms: 0.9, rssIdleMb: 64, rssLoadedMb: 128 };
 
 interface Case {
-  key: "direct" | "hop" | "inboundHop" | "mtls2" | "nginx" | "haproxy";
+  key: "direct" | "hop" | "bundledHop" | "inboundHop" | "mtls2" | "nginx" | "haproxy";
   label: string;
   url: string;
   /** The proxy processes of this path (none for direct). */
@@ -43,17 +44,43 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "loom-bench-proxy-"));
   const started = Date.now();
 
-  const [appPort, nginxPort, haproxyPort, hopPort, inboundHopPort, frontendPort, backendPort] =
-    await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const certificates = await issueCertificates(dir, ["frontend", "backend"]);
+  const [
+    appPort,
+    nginxPort,
+    haproxyPort,
+    hopPort,
+    bundledHopPort,
+    inboundHopPort,
+    frontendPort,
+    backendPort,
+  ] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const [certificates, bundle] = await Promise.all([
+    issueCertificates(dir, ["frontend", "backend"]),
+    bundleProxy(dir),
+  ]);
   const app = await startApp(dir, appPort);
-  const [nginx, haproxy, hop, inboundHop, backend] = await Promise.all([
+  const [nginx, haproxy, hop, bundledHop, inboundHop, backend] = await Promise.all([
     startNginxProxy(dir, nginxPort, appPort),
     startHaproxy(dir, haproxyPort, appPort),
     startSidecar(dir, "loom-hop", {
       service: "client",
       mtls: "off",
       outbound: { port: hopPort, to: "app", targetPort: appPort },
+    }),
+    startSidecar(dir, "loom-hop-bundled", {
+      service: "client",
+      mtls: "off",
+      outbound: { port: bundledHopPort, to: "app", targetPort: appPort },
+      entry: bundle,
     }),
     startSidecar(dir, "loom-inbound-hop", {
       service: "app",
@@ -83,6 +110,12 @@ async function main(): Promise<void> {
       pids: [hop.handle.pid],
     },
     {
+      key: "bundledHop",
+      label: "Loom, one plaintext hop (outbound listener), esbuild bundle",
+      url: bundledHop.url,
+      pids: [bundledHop.handle.pid],
+    },
+    {
       key: "inboundHop",
       label: "Loom, one plaintext hop (inbound listener)",
       url: inboundHop.url,
@@ -99,7 +132,7 @@ async function main(): Promise<void> {
   ];
   for (const { url } of cases) await expectAppAnswer(url);
 
-  const servers = [app, nginx, haproxy, hop, inboundHop, backend, frontend].map(
+  const servers = [app, nginx, haproxy, hop, bundledHop, inboundHop, backend, frontend].map(
     (server) => server.handle.pid,
   );
   const competition = { startedAt: Date.now(), coreBusyMs: coreBusyMs(SERVER_CORE), oursMs: cpuMs(servers) };
@@ -141,6 +174,7 @@ function printReport(results: Measured[], run: RunContext): void {
   const direct = get("direct");
   const haproxy = get("haproxy");
   const hop = get("hop");
+  const bundledHop = get("bundledHop");
   const mtls2 = get("mtls2");
   const nginx = get("nginx");
   const ms = (value: number) => value.toFixed(2);
@@ -149,7 +183,7 @@ function printReport(results: Measured[], run: RunContext): void {
   const lines = [
     "",
     `Proxy benchmark: load (wrk -t1 -c${WRK.connections}, hey) on core ${LOAD_CORE}; app (nginx, 1 worker) and proxies on core ${SERVER_CORE}.`,
-    "Loom's one-hop figures are its outbound listener (app → proxy → service: route, split, retry budget, breaker, P2C); the inbound listener (peer → proxy → app: authz, rate limit, fault) is shown beside it.",
+    "Loom rows run the loom-proxy bin (TypeScript through tsx) unless marked esbuild bundle (plain node, as an image would ship it). Loom's one-hop figures are its outbound listener (app → proxy → service: route, split, retry budget, breaker, P2C); the inbound listener (peer → proxy → app: authz, rate limit, fault) is shown beside it.",
     `Max rps: wrk ${WRK.seconds}s after ${WRK.warmupSeconds}s warm-up. Latency: hey ${FIXED_RATE.workers} connections × ${FIXED_RATE.rps / FIXED_RATE.workers} rps = ${FIXED_RATE.rps} rps for ${FIXED_RATE.seconds}s (0.1 ms resolution). RSS: VmRSS, summed over the path's proxies.`,
     "",
     "| Path | max rps | × HAProxy | proxy CPU µs/req | p50 ms @1k | p99 ms @1k | added p50 ms | added p99 ms | RSS idle MB | RSS loaded MB |",
@@ -191,6 +225,10 @@ function printReport(results: Measured[], run: RunContext): void {
     `BENCH proxy.mtls2_added_p99_ms ${ms(mtls2.p99Ms - direct.p99Ms)}`,
     `BENCH proxy.rss_idle_mb ${hop.rssIdleMb.toFixed(1)}`,
     `BENCH proxy.rss_loaded_mb ${hop.rssLoadedMb.toFixed(1)}`,
+    `BENCH proxy.bundled_hop_rps_vs_haproxy ${(bundledHop.rps / haproxy.rps).toFixed(2)}`,
+    `BENCH proxy.bundled_hop_cpu_us_per_request ${bundledHop.cpuUsPerRequest.toFixed(1)}`,
+    `BENCH proxy.bundled_rss_idle_mb ${bundledHop.rssIdleMb.toFixed(1)}`,
+    `BENCH proxy.bundled_rss_loaded_mb ${bundledHop.rssLoadedMb.toFixed(1)}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

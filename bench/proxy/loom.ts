@@ -52,6 +52,8 @@ interface SidecarOptions {
   outbound?: { port: number; to: string; targetPort: number };
   /** Extra node flags for the proxy process, e.g. --cpu-prof. */
   nodeFlags?: readonly string[];
+  /** Another entry point than the bin (the esbuild bundle). */
+  entry?: string;
 }
 
 /** One loom-proxy process in standalone mode on the server core, with mesh defaults for everything else. */
@@ -103,7 +105,7 @@ export async function startSidecar(dir: string, name: string, options: SidecarOp
   await writeFile(bootstrapFile, JSON.stringify(bootstrapSchema.parse(bootstrap)));
   const [command, args] = pinned(SERVER_CORE, process.execPath, [
     ...(options.nodeFlags ?? []),
-    PROXY_BIN,
+    options.entry ?? PROXY_BIN,
     "--bootstrap",
     bootstrapFile,
   ]);
