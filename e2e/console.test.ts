@@ -299,6 +299,31 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     }
   });
 
+  test("the canary wizard starts a progressive rollout of a second version, follows it live, and aborts it", async () => {
+    const canaryProxy = await mesh.addInstance("cart", "v2");
+    await page.goto(`${consoleApp.url}/services/cart`);
+    await page.getByRole("link", { name: "Canary", exact: true }).click();
+    const wizard = page.getByRole("region", { name: "Canary wizard" });
+    expect(await wizard.getByLabel("Stable version").inputValue()).toBe("v1");
+    expect(await wizard.getByLabel("Canary version").inputValue()).toBe("v2");
+    await wizard.getByLabel("Canary weight per step (%)").fill("50, 100");
+    // Long enough to look at step 1 before the controller moves on.
+    await wizard.getByLabel("Hold each step").fill("30s");
+    const validation = wizard.getByRole("list", { name: "Validation" });
+    await expect.poll(() => validation.textContent()).toBe("Valid: 1 resource(s).");
+    await wizard.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("Rollout default/cart-canary: created (version 1)").waitFor();
+
+    const rollouts = page.getByRole("region", { name: "Rollouts" });
+    await rollouts.getByText(/Step 1 of 2: canary at 50%/).waitFor({ timeout: 20_000 });
+    await page.getByRole("figure", { name: "Share of requests by version (%)" }).waitFor();
+    await screenshot(page, "canary-progress");
+    await rollouts.getByRole("button", { name: /Abort/ }).click();
+    await rollouts.getByText("aborted", { exact: true }).waitFor();
+    expect((await controlPlane.admin.rollouts.get.query({ name: "cart-canary" })).phase).toBe("aborted");
+    await canaryProxy.stop();
+  });
+
   test("pages follow changes made elsewhere without a reload", async () => {
     await page.goto(`${consoleApp.url}/policies?kind=Timeout`);
     const list = page.getByRole("table", { name: "Policies" });

@@ -18,6 +18,8 @@ export interface FixtureMesh {
   proxies: ProcessHandle[];
   /** web's inbound listener: where outside traffic enters the chain. */
   entryUrl: string;
+  /** Another instance of a service (a canary version), online and acked when this resolves. */
+  addInstance(service: string, version: string): Promise<ProcessHandle>;
   /** Sends `rps` requests per second into web until `stop` is called (open loop, as a load generator does). */
   startLoad(rps: number): { stop(): Promise<void> };
 }
@@ -36,71 +38,34 @@ function serviceYaml(service: string): string {
 }
 
 export async function startFixtureMesh(controlPlane: RunningControlPlane): Promise<FixtureMesh> {
-  const { admin, apiUrl, dataDir, dataplaneUrl } = controlPlane;
+  const { admin } = controlPlane;
   await admin.policies.applyYaml.mutate({
     text: [MESH, ...FIXTURE_SERVICES.map(({ service }) => serviceYaml(service))].join("---\n"),
   });
-  const ports = new Map<string, { inbound: number; app: number; outbound: number }>();
-  for (const { service } of FIXTURE_SERVICES)
-    ports.set(service, { inbound: await freePort(), app: await freePort(), outbound: await freePort() });
-  const portsOf = (service: string) => {
-    const found = ports.get(service);
-    if (!found) throw new Error(`no ports for ${service}`);
-    return found;
-  };
-
-  const proxies = await Promise.all(
-    FIXTURE_SERVICES.map(async ({ service, version, calls }) => {
-      const own = portsOf(service);
-      await startProcess({
-        name: `app ${service}`,
-        command: process.execPath,
-        args: [FIXTURE_APP],
-        env: {
-          SERVICE: service,
-          APP_PORT: String(own.app),
-          CALLS_URL: calls && `http://127.0.0.1:${portsOf(calls).outbound}`,
-        },
-        ready: { line: /listening/ },
-      });
-      const { token } = await admin.tokens.dataplane.create.mutate({ service });
-      const name = `${service}-${version}`;
-      const bootstrap: BootstrapInput = {
-        name,
-        dataplane: {
-          service,
-          tags: { version },
-          inbound: [{ port: own.inbound, appPort: own.app }],
-          outbounds: calls ? [{ service: calls, port: portsOf(calls).outbound }] : [],
-        },
-        adminPort: await freePort(),
-        controlPlane: { url: dataplaneUrl, caFile: path.join(dataDir, "ca", "root.crt"), token },
-        tracing: { otlpUrl: `${apiUrl}/v1/traces` },
-      };
-      const file = path.join(dataDir, `${name}.json`);
-      await writeFile(file, JSON.stringify(bootstrap));
-      return startProcess({
-        name: `proxy ${name}`,
-        command: process.execPath,
-        args: [LOOM_PROXY_BIN, "--bootstrap", file],
-        ready: { line: /started/ },
-      });
-    }),
+  // Where each service's proxies listen for peers; callers reach them through the endpoints the control plane
+  // sends, so every instance gets its own ports.
+  const calls = new Map<string, string | undefined>(
+    FIXTURE_SERVICES.map(({ service, calls }) => [service, calls]),
   );
-  await waitFor(
-    async () => {
-      const online = await admin.dataplanes.list.query({ status: "online" });
-      return (
-        online.length === FIXTURE_SERVICES.length && online.every((proxy) => proxy.ackedVersion !== null)
-      );
-    },
-    { what: "every fixture proxy to register and ack its first snapshot", timeoutMs: 60_000 },
-  );
+  const startInstance = (service: string, version: string) =>
+    startInstanceOf(controlPlane, service, version, calls.get(service));
 
-  const entryUrl = `http://127.0.0.1:${portsOf("web").inbound}/`;
+  const instances = await Promise.all(
+    FIXTURE_SERVICES.map(({ service, version }) => startInstance(service, version)),
+  );
+  await waitForOnline(admin, FIXTURE_SERVICES.length);
+  const entry = instances[0];
+  if (!entry) throw new Error("the fixture has no entry service");
+  const entryUrl = `http://127.0.0.1:${entry.inboundPort}/`;
   return {
-    proxies,
+    proxies: instances.map((instance) => instance.proxy),
     entryUrl,
+    async addInstance(service, version) {
+      const online = (await admin.dataplanes.list.query({ status: "online" })).length;
+      const instance = await startInstance(service, version);
+      await waitForOnline(admin, online + 1);
+      return instance.proxy;
+    },
     startLoad(rps) {
       let running = true;
       const loop = (async () => {
@@ -114,4 +79,63 @@ export async function startFixtureMesh(controlPlane: RunningControlPlane): Promi
       };
     },
   };
+}
+
+function waitForOnline(admin: RunningControlPlane["admin"], count: number): Promise<unknown> {
+  return waitFor(
+    async () => {
+      const online = await admin.dataplanes.list.query({ status: "online" });
+      return online.length === count && online.every((proxy) => proxy.ackedVersion !== null);
+    },
+    { what: `${count} proxies to register and ack their first snapshot`, timeoutMs: 60_000 },
+  );
+}
+
+/** One instance: its app, and a managed proxy in front of it (plus its outbound to the service it calls). */
+async function startInstanceOf(
+  { admin, apiUrl, dataDir, dataplaneUrl }: RunningControlPlane,
+  service: string,
+  version: string,
+  calls: string | undefined,
+): Promise<{ proxy: ProcessHandle; inboundPort: number }> {
+  const [inboundPort, appPort, outboundPort, adminPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const name = `${service}-${version}`;
+  await startProcess({
+    name: `app ${name}`,
+    command: process.execPath,
+    args: [FIXTURE_APP],
+    env: {
+      SERVICE: service,
+      APP_PORT: String(appPort),
+      CALLS_URL: calls && `http://127.0.0.1:${outboundPort}`,
+    },
+    ready: { line: /listening/ },
+  });
+  const { token } = await admin.tokens.dataplane.create.mutate({ service });
+  const bootstrap: BootstrapInput = {
+    name,
+    dataplane: {
+      service,
+      tags: { version },
+      inbound: [{ port: inboundPort, appPort }],
+      outbounds: calls ? [{ service: calls, port: outboundPort }] : [],
+    },
+    adminPort,
+    controlPlane: { url: dataplaneUrl, caFile: path.join(dataDir, "ca", "root.crt"), token },
+    tracing: { otlpUrl: `${apiUrl}/v1/traces` },
+  };
+  const file = path.join(dataDir, `${name}.json`);
+  await writeFile(file, JSON.stringify(bootstrap));
+  const proxy = await startProcess({
+    name: `proxy ${name}`,
+    command: process.execPath,
+    args: [LOOM_PROXY_BIN, "--bootstrap", file],
+    ready: { line: /started/ },
+  });
+  return { proxy, inboundPort };
 }

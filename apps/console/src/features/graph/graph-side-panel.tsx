@@ -68,6 +68,7 @@ function ServicePanel({ service, edges }: { service: GraphService; edges: readon
         <Link href={`/traces?service=${name}`}>Traces</Link>
         <EditorOnly>
           <Link href={`/permissions?destination=${name}`}>Edit permissions</Link>
+          <Link href={`/canary?service=${name}`}>Create canary</Link>
         </EditorOnly>
       </div>
     </>

@@ -47,6 +47,7 @@ export function ServiceDetailPage({ name }: { name: string }) {
           </select>
         </label>
         <Link href={`/traces?service=${encodeURIComponent(name)}`}>Traces</Link>
+        <Link href={`/canary?service=${encodeURIComponent(name)}`}>Canary</Link>
       </div>
       {error && <ApiErrorMessage error={error} action="load the metrics" />}
       {history && (
