@@ -13,8 +13,12 @@ export interface RunningPrometheus {
   url: string;
 }
 
-/** A real Prometheus with its own config and storage in `dir`, scraping `targets` (host:port) every second. */
-export async function startPrometheus(dir: string, targets: string[]): Promise<RunningPrometheus> {
+/** A real Prometheus with its own config and storage in `dir`, scraping `targets` (host:port) every `intervalMs`. */
+export async function startPrometheus(
+  dir: string,
+  targets: string[],
+  intervalMs: number,
+): Promise<RunningPrometheus> {
   if (!existsSync(PROMETHEUS_BIN))
     throw new Error(`${PROMETHEUS_BIN} is missing: apt-get install -y prometheus`);
   const port = await freePort();
@@ -22,7 +26,11 @@ export async function startPrometheus(dir: string, targets: string[]): Promise<R
   await writeFile(
     config,
     JSON.stringify({
-      global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
+      global: {
+        scrape_interval: `${intervalMs}ms`,
+        scrape_timeout: `${Math.round(intervalMs * 0.9)}ms`,
+        evaluation_interval: `${intervalMs}ms`,
+      },
       scrape_configs: [{ job_name: "loom-proxies", static_configs: [{ targets }] }],
     }),
   );
