@@ -80,7 +80,10 @@ export async function signInAsAdmin(apiUrl: string, password: string): Promise<A
  * The Mesh and the Services every run (so the flags decide the sampling rate), and the starting split of
  * cart only when no route for it exists: a split made in the console survives a restart of the demo.
  */
-export async function applyDemoResources(admin: ApiClient, samplingRate: number): Promise<string> {
+export async function applyDemoResources(
+  admin: ApiClient,
+  samplingRate: number,
+): Promise<{ yaml: string; routeCreated: boolean }> {
   const routes = await admin.policies.list.query({ kind: "TrafficRoute" });
   const hasRoute = routes.some(
     (route) => route.kind === "TrafficRoute" && route.spec.targetRef.name === CANARY_SERVICE,
@@ -91,5 +94,5 @@ export async function applyDemoResources(admin: ApiClient, samplingRate: number)
     ...(hasRoute ? [] : [canaryRouteResource()]),
   ]);
   await admin.policies.applyYaml.mutate({ text: yaml, source: "loom demo" });
-  return yaml;
+  return { yaml, routeCreated: !hasRoute };
 }

@@ -7,7 +7,7 @@ import { buildConsole, consoleIsBuilt, startConsole } from "./console.ts";
 import { type ApiClient, applyDemoResources, signInAsAdmin, startControlPlane } from "./control-plane.ts";
 import { planMesh } from "./layout.ts";
 import { type DemoOptions, readOptions, USAGE } from "./options.ts";
-import { portOrFree } from "./ports.ts";
+import { claimPort } from "./ports.ts";
 import { startProxies } from "./proxies.ts";
 import { Supervisor } from "./supervisor.ts";
 import { CANARY_SERVICE, ENTRY_SERVICE, GATEWAY_SERVICE, SHOP } from "./topology.ts";
@@ -21,8 +21,12 @@ const say = (what: string, text: string) =>
 
 const STOP_GRACE_MS = 10_000;
 
-const supervisor = new Supervisor();
 let stopping: Promise<never> | undefined;
+const supervisor = new Supervisor((child, code) => {
+  // A finished build is expected; anything else that ends before Ctrl-C deserves a look at its log.
+  if (stopping === undefined && !(child.name === "console-build" && code === 0))
+    say(child.name, `exited (code ${code}); see ${path.relative(process.cwd(), child.logFile)}`);
+});
 
 /**
  * Stops every process once, however many signals arrive: npm passes a Ctrl-C on as well, and a second signal
@@ -30,12 +34,13 @@ let stopping: Promise<never> | undefined;
  */
 function stop(reason: string, exitCode: number): Promise<never> {
   stopping ??= (async () => {
-    say("stopping", `${reason}: stopping ${supervisor.children.length} processes …`);
+    if (supervisor.children.length > 0)
+      say("stopping", `${reason}: stopping ${supervisor.children.length} processes …`);
     // Traffic first, so nothing fails while the mesh drains; the control plane last, so proxies never miss it.
     const ordered = ["loadgen", GATEWAY_SERVICE, "control-plane"];
     const rest = supervisor.children.map((child) => child.name).filter((name) => !ordered.includes(name));
     await supervisor.stopAll([["loadgen"], [GATEWAY_SERVICE], rest, ["control-plane"]], STOP_GRACE_MS);
-    say("stopped", "no demo process is left");
+    if (supervisor.children.length > 0) say("stopped", "no demo process is left");
     process.exit(exitCode);
   })();
   return stopping;
@@ -106,15 +111,22 @@ async function main(options: DemoOptions): Promise<void> {
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
   const log = (name: string) => path.join(dirs.logs, `${name}.log`);
   const env = { ...process.env };
-  const admin = await adminPassword(options.dataDir, options.controlPlane !== undefined);
+  const joining = options.controlPlane !== undefined;
+  const admin = await adminPassword(options.dataDir, joining);
   console.log(
     `Loom demo: ${SHOP.length} services, ${options.rps} rps, trace sampling ${options.samplingRate * 100} %, ` +
       `state in ${path.relative(process.cwd(), options.dataDir) || "."}; Ctrl-C stops everything`,
   );
 
-  const consoleWanted = options.console;
+  const gatewayPort = await claimPort(options.ports.gateway, "gateway-port");
+  const controlPort = await claimPort(options.ports.control, "control-port");
+  const consolePort = options.console ? await claimPort(options.ports.console, "console-port") : 0;
+  // loom-cp binds 0 itself and says which port it got.
+  if (!joining && options.ports.api !== 0) await claimPort(options.ports.api, "api-port");
+  if (!joining && options.ports.dataplane !== 0) await claimPort(options.ports.dataplane, "dp-port");
+
   let consoleBuilt: Promise<void> = Promise.resolve();
-  if (consoleWanted && (options.buildConsole || !consoleIsBuilt())) {
+  if (options.console && (options.buildConsole || !consoleIsBuilt())) {
     say("console", "building (next build, once; a few minutes on two busy cores) …");
     const buildStarted = performance.now();
     let echo = true;
@@ -141,19 +153,18 @@ async function main(options: DemoOptions): Promise<void> {
     }));
   say(
     "control plane",
-    `${controlPlane.apiUrl} (data plane ${controlPlane.dataplaneUrl})${options.controlPlane ? "" : ", store migrated"}`,
+    `${controlPlane.apiUrl} (data plane ${controlPlane.dataplaneUrl})${joining ? "" : ", store migrated"}`,
   );
 
   const api = await signInAsAdmin(controlPlane.apiUrl, admin.password);
-  const resourcesYaml = await applyDemoResources(api, options.samplingRate);
-  await writeFile(path.join(options.dataDir, "resources.yaml"), resourcesYaml);
-  say("mesh", `strict mTLS, ${SHOP.length} Services, ${CANARY_SERVICE} split 100/0 (resources.yaml)`);
+  const applied = await applyDemoResources(api, options.samplingRate);
+  await writeFile(path.join(options.dataDir, "resources.yaml"), applied.yaml);
+  say(
+    "mesh",
+    `strict mTLS, ${SHOP.length} Services, ${CANARY_SERVICE} ${applied.routeCreated ? "split 100/0" : "keeps its route from an earlier run"} (resources.yaml)`,
+  );
 
   const tokenFiles = await dataplaneTokens(api, dirs.proxies);
-  const [gatewayPort, controlPort] = [
-    await portOrFree(options.ports.gateway),
-    await portOrFree(options.ports.control),
-  ];
   const layout = await planMesh({
     gatewayPort,
     shopControlPort: controlPort,
@@ -213,15 +224,17 @@ async function main(options: DemoOptions): Promise<void> {
   });
   say("traffic", `${options.rps} rps into the gateway ${gatewayUrl}`);
 
-  const graphLive = waitForLiveGraph(api, 180_000).then((edges) =>
-    say("graph", `live: traffic on all ${edges} edges (${ENTRY_SERVICE} and everything behind it)`),
+  const graphLive = waitForLiveGraph(api, 180_000).then(
+    (edges) =>
+      say("graph", `live: traffic on all ${edges} edges (${ENTRY_SERVICE} and everything behind it)`),
+    (error: Error) => say("graph", `not live yet: ${error.message}; the control plane's log may say why`),
   );
   let consoleUrl: string | undefined;
-  if (consoleWanted) {
+  if (options.console) {
     await consoleBuilt;
     consoleUrl = (
       await startConsole(supervisor, {
-        port: await portOrFree(options.ports.console),
+        port: consolePort,
         apiUrl: controlPlane.apiUrl,
         logFile: log("console"),
         env,

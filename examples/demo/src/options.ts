@@ -12,7 +12,7 @@ export const USAGE = `npm run demo [-- options]: the Loom demo shop, its mesh, t
   --console-port N    (default 3000)      --gateway-port N  (default 8080)
   --api-port N        (default 5681)      --dp-port N       (default 5678)
   --control-port N    the shop's behaviour/counters port (default 8081)
-  --free-ports        any free port for each of the five above (0 does that for one)
+  --free-ports        any free port for each of the five above not given (0 does that for one)
 
 Joining a control plane that runs elsewhere (docker/compose.yaml does) instead of starting one:
   --control-plane URL   its API, e.g. http://control-plane:5681 (needs the two below)
@@ -38,6 +38,14 @@ export interface DemoOptions {
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 
+const DEFAULT_PORTS = {
+  "console-port": 3000,
+  "gateway-port": 8080,
+  "api-port": 5681,
+  "dp-port": 5678,
+  "control-port": 8081,
+} as const;
+
 export function readOptions(argv: string[]): DemoOptions | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -48,11 +56,11 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
       "build-console": { type: "boolean", default: false },
       fresh: { type: "boolean", default: false },
       "data-dir": { type: "string", default: path.join(REPO_ROOT, ".data/demo") },
-      "console-port": { type: "string", default: "3000" },
-      "gateway-port": { type: "string", default: "8080" },
-      "api-port": { type: "string", default: "5681" },
-      "dp-port": { type: "string", default: "5678" },
-      "control-port": { type: "string", default: "8081" },
+      "console-port": { type: "string" },
+      "gateway-port": { type: "string" },
+      "api-port": { type: "string" },
+      "dp-port": { type: "string" },
+      "control-port": { type: "string" },
       "free-ports": { type: "boolean", default: false },
       "control-plane": { type: "string" },
       "dataplane-url": { type: "string" },
@@ -67,10 +75,12 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
     if (!valid(value)) throw new Error(`--${flag}: ${text} is out of range\n\n${USAGE}`);
     return value;
   };
-  const port = (flag: string, text: string) =>
-    values["free-ports"]
-      ? 0
-      : number(flag, text, (value) => Number.isInteger(value) && value >= 0 && value < 65536);
+  // A port given explicitly wins over --free-ports.
+  const port = (flag: keyof typeof DEFAULT_PORTS) => {
+    const text = values[flag];
+    if (text === undefined) return values["free-ports"] ? 0 : DEFAULT_PORTS[flag];
+    return number(flag, text, (value) => Number.isInteger(value) && value >= 0 && value < 65536);
+  };
   const joined = [values["control-plane"], values["dataplane-url"], values["ca-file"]];
   if (joined.some((value) => value !== undefined) && !joined.every((value) => value !== undefined))
     throw new Error(`--control-plane, --dataplane-url and --ca-file go together\n\n${USAGE}`);
@@ -83,11 +93,11 @@ export function readOptions(argv: string[]): DemoOptions | "help" {
     fresh: values.fresh,
     dataDir: path.resolve(values["data-dir"]),
     ports: {
-      console: port("console-port", values["console-port"]),
-      gateway: port("gateway-port", values["gateway-port"]),
-      api: port("api-port", values["api-port"]),
-      dataplane: port("dp-port", values["dp-port"]),
-      control: port("control-port", values["control-port"]),
+      console: port("console-port"),
+      gateway: port("gateway-port"),
+      api: port("api-port"),
+      dataplane: port("dp-port"),
+      control: port("control-port"),
     },
     controlPlane:
       apiUrl && dataplaneUrl && caFile ? { apiUrl, dataplaneUrl, caFile: path.resolve(caFile) } : undefined,

@@ -16,7 +16,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `wanted`, or a free port when it is 0. */
-export async function portOrFree(wanted: number): Promise<number> {
-  return wanted === 0 ? freePort() : wanted;
+/**
+ * A free port when `wanted` is 0; otherwise `wanted`, once it is known to be free on every interface (the
+ * gateway binds them all), so a busy port fails the start at once with the flag that changes it.
+ */
+export async function claimPort(wanted: number, flag: string): Promise<number> {
+  if (wanted === 0) return freePort();
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new Error(`port ${wanted} is not free (${error.code}): pass --${flag} N, or --free-ports`)),
+    );
+    server.listen(wanted, "0.0.0.0", () => server.close(() => resolve()));
+  });
+  return wanted;
 }

@@ -32,7 +32,7 @@ export interface Child {
 export class Supervisor {
   readonly #children: ChildImpl[] = [];
 
-  constructor() {
+  constructor(private readonly onExit: (child: Child, code: number | null) => void) {
     // Whatever way the launcher exits, no group it started survives it.
     process.on("exit", () => {
       for (const child of this.#children) signalGroup(child.pid, "SIGKILL");
@@ -42,6 +42,7 @@ export class Supervisor {
   start(options: ChildOptions): Child {
     const child = new ChildImpl(options);
     this.#children.push(child);
+    child.exited.then((code) => this.onExit(child, code));
     return child;
   }
 
