@@ -97,6 +97,11 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await goTo(page, "Overview");
     const online = page.getByRole("link", { name: /proxies online/ });
     await expect.poll(() => online.textContent()).toBe("3proxies online");
+    await page
+      .getByRole("table", { name: "Edges" })
+      .getByRole("row")
+      .filter({ hasText: "web → cart" })
+      .waitFor();
     await screenshot(page, "overview");
   });
 
@@ -322,6 +327,20 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await rollouts.getByText("aborted", { exact: true }).waitFor();
     expect((await controlPlane.admin.rollouts.get.query({ name: "cart-canary" })).phase).toBe("aborted");
     await canaryProxy.stop();
+  });
+
+  test("security: identities per proxy, and what strict mTLS would refuse before switching", async () => {
+    await goTo(page, "Security");
+    const identities = page.getByRole("table", { name: "Proxy identities" });
+    expect(await identities.getByRole("row").filter({ hasText: "web-v1" }).textContent()).toContain(
+      "spiffe://loom.local/ns/default/sa/web",
+    );
+    await page.getByRole("button", { name: "Switch to strict mTLS…" }).click();
+    const panel = page.getByRole("region", { name: "Switch to strict mTLS" });
+    await panel.getByText("No plaintext call between services in the last 15 minutes.").waitFor();
+    const diff = panel.getByRole("figure", { name: "Diff of Mesh default/default" });
+    await expect.poll(() => diff.textContent()).toContain("+    mode: strict");
+    await screenshot(page, "security-strict-preview");
   });
 
   test("pages follow changes made elsewhere without a reload", async () => {

@@ -10,10 +10,13 @@ export function GraphEdgeTable({
   edges,
   selection,
   onSelect,
+  sorted = true,
 }: {
   edges: readonly GraphEdge[];
   selection: GraphSelection | null;
   onSelect: (selection: GraphSelection) => void;
+  /** Busiest first; false keeps the caller's order. */
+  sorted?: boolean;
 }) {
   if (edges.length === 0) return <p className="empty">No calls between services in this window.</p>;
   const selectedId = selection?.type === "edge" ? edgeId(selection) : undefined;
@@ -29,36 +32,32 @@ export function GraphEdgeTable({
         </tr>
       </thead>
       <tbody>
-        {[...edges]
-          .sort((a, b) => b.metrics.rps - a.metrics.rps)
-          .map((edge) => (
-            <tr key={edgeId(edge)} className={edgeId(edge) === selectedId ? "selected" : undefined}>
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() =>
-                    onSelect({ type: "edge", source: edge.source, destination: edge.destination })
-                  }
-                >
-                  {edge.source} → {edge.destination}
-                </button>
-              </td>
-              <td>{formatRps(edge.metrics.rps)} rps</td>
-              <td>
-                <span className={`badge ${HEALTH_BADGES[healthOf(edge.metrics)]}`}>
-                  {formatSuccess(edge.metrics.successRate)}
-                </span>
-              </td>
-              <td>
-                {formatMs(edge.metrics.latencyMs.p50)} / {formatMs(edge.metrics.latencyMs.p95)} /{" "}
-                {formatMs(edge.metrics.latencyMs.p99)}
-              </td>
-              <td>
-                <MtlsMark mtls={edge.mtls} />
-              </td>
-            </tr>
-          ))}
+        {(sorted ? [...edges].sort((a, b) => b.metrics.rps - a.metrics.rps) : edges).map((edge) => (
+          <tr key={edgeId(edge)} className={edgeId(edge) === selectedId ? "selected" : undefined}>
+            <td>
+              <button
+                type="button"
+                className="link"
+                onClick={() => onSelect({ type: "edge", source: edge.source, destination: edge.destination })}
+              >
+                {edge.source} → {edge.destination}
+              </button>
+            </td>
+            <td>{formatRps(edge.metrics.rps)} rps</td>
+            <td>
+              <span className={`badge ${HEALTH_BADGES[healthOf(edge.metrics)]}`}>
+                {formatSuccess(edge.metrics.successRate)}
+              </span>
+            </td>
+            <td>
+              {formatMs(edge.metrics.latencyMs.p50)} / {formatMs(edge.metrics.latencyMs.p95)} /{" "}
+              {formatMs(edge.metrics.latencyMs.p99)}
+            </td>
+            <td>
+              <MtlsMark mtls={edge.mtls} />
+            </td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );

@@ -1,10 +1,12 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { EditorOnly } from "@/features/auth/editor-only";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { relativeTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { useNow } from "@/lib/use-now";
+import { StrictMtlsSwitch } from "./strict-mtls-switch";
 
 export function SecurityPage() {
   const trpc = useTRPC();
@@ -28,6 +30,16 @@ export function SecurityPage() {
               <div className="label">trust domain</div>
             </div>
           </div>
+          {data.mtls.mode !== "strict" && (
+            <EditorOnly>
+              <StrictMtlsSwitch
+                mesh={data.mesh}
+                proxiesWithoutCertificate={data.dataplanes
+                  .filter((proxy) => proxy.status === "online" && proxy.certificate === null)
+                  .map((proxy) => proxy.name)}
+              />
+            </EditorOnly>
+          )}
           <h2>Proxy identities</h2>
           {data.dataplanes.length === 0 ? (
             <p className="empty">No proxy has registered in mesh {data.mesh}.</p>
