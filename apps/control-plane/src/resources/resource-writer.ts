@@ -8,6 +8,7 @@ import {
   validateResources,
 } from "@loom/spec";
 import type { EventBus, LoomEventOf } from "../events.ts";
+import { assertRouteWritable } from "../rollout/index.ts";
 import type { ResourceKey, Store, StoredResource } from "../store/index.ts";
 import { keyOf, toResource } from "./to-resource.ts";
 
@@ -23,6 +24,13 @@ export interface ApplyResult {
 }
 
 type ResourceEvent = LoomEventOf<"resource">;
+
+/** A write as assertRouteWritable judges it: the route as it would be, or only its key for a delete. */
+interface RouteGuardInput {
+  kind: string;
+  metadata: { name: string; mesh?: string; namespace?: string };
+  spec?: unknown;
+}
 
 type PlannedWrite =
   | { outcome: "created"; resource: Resource }
@@ -46,6 +54,11 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
     return (await store.resources.list({ mesh })).map(toResource);
   }
 
+  /** While a Rollout progresses it alone writes its service's TrafficRoute; everyone else is refused. */
+  async function guardRoute(resource: RouteGuardInput, actor: string): Promise<void> {
+    if (resource.kind === "TrafficRoute") await assertRouteWritable(store, resource, actor);
+  }
+
   /** One resource: its own schema, then what it refers to (services must exist). */
   async function validate(input: unknown): Promise<Resource> {
     const check = checkResource(input);
@@ -60,6 +73,7 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
   return {
     async create(input: unknown, actor: string): Promise<Resource> {
       const resource = await validate(input);
+      await guardRoute(resource, actor);
       const stored = await store.resources.create(resource, { actor });
       publish("create", stored);
       return toResource(stored);
@@ -68,6 +82,7 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
     /** The input's metadata.resourceVersion is the version the caller read; a stale one is a conflict. */
     async update(input: unknown, actor: string): Promise<Resource> {
       const resource = await validate(input);
+      await guardRoute(resource, actor);
       const expectedVersion = versionOf(resource);
       const stored = await store.resources.update(resource, { expectedVersion, actor });
       publish("update", stored);
@@ -76,6 +91,7 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
 
     /** Without `resourceVersion`, deletes whatever version is current (still refusing a concurrent change). */
     async remove(key: ResourceKey, resourceVersion: string | undefined, actor: string): Promise<Resource> {
+      await guardRoute({ kind: key.kind, metadata: key }, actor);
       const expectedVersion =
         resourceVersion === undefined ? await currentVersion(key) : parseVersion(resourceVersion, key);
       const deleted = await store.resources.delete(key, { expectedVersion, actor });
@@ -88,6 +104,8 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
       { toVersion, expectedVersion }: { toVersion: number; expectedVersion?: number },
       actor: string,
     ): Promise<Resource> {
+      const revision = (await store.resources.history(key)).find((entry) => entry.version === toVersion);
+      await guardRoute({ kind: key.kind, metadata: key, spec: revision?.after?.spec }, actor);
       const stored = await store.resources.rollback(key, { toVersion, expectedVersion, actor });
       publish("rollback", stored);
       return toResource(stored);
@@ -104,6 +122,7 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
       const errors = [...parsed.errors, ...validateResources(parsed.resources, { known })];
       if (errors.length > 0) throw new ResourceValidationError(errors);
 
+      for (const resource of parsed.resources) await guardRoute(resource, actor);
       const plan = await Promise.all(parsed.resources.map(planWrite));
       const done: PlannedWrite[] = [];
       const results: ApplyResult[] = [];

@@ -4,6 +4,7 @@ import path from "node:path";
 import { type ResourceInput, resourceSchema, type TrafficRoute } from "@loom/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventBus, type LoomEvent } from "../../src/events.ts";
+import { createResourceWriter } from "../../src/resources/resource-writer.ts";
 import { toResource } from "../../src/resources/to-resource.ts";
 import {
   assertRouteWritable,
@@ -15,6 +16,7 @@ import { openStore, type Store } from "../../src/store/index.ts";
 import { createTelemetryHub, type ScrapeTarget, type TelemetryHub } from "../../src/telemetry/index.ts";
 import { startVersionMetrics, type VersionBehaviour } from "./metric-servers.ts";
 
+const keyOfRoute = { kind: "TrafficRoute", mesh: "default", name: "cart" };
 const HEALTHY: VersionBehaviour = { rps: 80, errorShare: 0, latencySeconds: 0.02 };
 
 describe("Rollout controller (real store, real hub scraping real /metrics endpoints)", () => {
@@ -116,6 +118,22 @@ describe("Rollout controller (real store, real hub scraping real /metrics endpoi
     await expect(foreignWrite).rejects.toThrow(/Rollout "cart-canary"/);
     await expect(assertRouteWritable(store, { metadata: { name: "cart" } })).rejects.toThrow(
       /pause or abort/,
+    );
+    // The API's writer asks the same question for every kind of route write.
+    const writer = createResourceWriter({ store, events: createEventBus() });
+    for (const name of ["cart", "admin"]) {
+      const service = {
+        kind: "Service",
+        metadata: { name, mesh: "default" },
+        spec: { ports: [{ port: 80 }] },
+      };
+      await store.resources.create(service, { actor: "test" });
+    }
+    const current = toResource(route ?? never());
+    await expect(writer.update(current, "user:alice")).rejects.toThrow(/managed by Rollout "cart-canary"/);
+    await expect(writer.remove(keyOfRoute, undefined, "user:alice")).rejects.toThrow(/Rollout "cart-canary"/);
+    await expect(writer.rollback(keyOfRoute, { toVersion: 1 }, "user:alice")).rejects.toThrow(
+      /Rollout "cart-canary"/,
     );
 
     await expect.poll(() => splitOf("cart"), { timeout: 10_000 }).toEqual({ v1: 50, v2: 50 });
