@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { buildConsole, consoleIsBuilt, startConsole } from "./console.ts";
-import { type ApiClient, applyDemoResources, signInAsAdmin, startControlPlane } from "./control-plane.ts";
+import { applyDemoResources, signInAsAdmin, startControlPlane } from "./control-plane.ts";
+import { adminPassword, dataplaneTokens } from "./credentials.ts";
+import { waitForLiveGraph } from "./graph.ts";
 import { planMesh } from "./layout.ts";
 import { type DemoOptions, readOptions, USAGE } from "./options.ts";
 import { claimPort } from "./ports.ts";
@@ -48,59 +47,6 @@ function stop(reason: string, exitCode: number): Promise<never> {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(signal, 0));
 
-async function adminPassword(
-  dataDir: string,
-  joining: boolean,
-): Promise<{ password: string; file?: string }> {
-  const fromEnv = process.env.LOOM_ADMIN_PASSWORD;
-  if (fromEnv) return { password: fromEnv };
-  if (joining)
-    throw new Error("joining a running control plane needs its admin's password in LOOM_ADMIN_PASSWORD");
-  const file = path.join(dataDir, "admin-password");
-  if (existsSync(file)) return { password: (await readFile(file, "utf8")).trim(), file };
-  const password = randomBytes(12).toString("base64url");
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return { password, file };
-}
-
-/** One dataplane token per service, kept in the data dir so a restarted demo reuses it. */
-async function dataplaneTokens(admin: ApiClient, dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const service of [...SHOP.map((entry) => entry.name), GATEWAY_SERVICE]) {
-    const file = path.join(dir, `${service}.token`);
-    if (!existsSync(file)) {
-      const { token } = await admin.tokens.dataplane.create.mutate({ service });
-      await writeFile(file, token, { mode: 0o600 });
-    }
-    files[service] = file;
-  }
-  return files;
-}
-
-/** Every caller → callee pair of the topology, as the graph names its edges. */
-const EXPECTED_EDGES = [
-  `${GATEWAY_SERVICE}→${ENTRY_SERVICE}`,
-  ...SHOP.flatMap((service) => service.calls.map((callee) => `${service.name}→${callee}`)),
-];
-
-/** Waits until the control plane's graph shows traffic on every edge of the shop. */
-async function waitForLiveGraph(admin: ApiClient, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = 0;
-  while (Date.now() < deadline) {
-    const graph = await admin.graph.get.query({ window: "1m" }).catch(() => undefined);
-    const live = new Set(
-      (graph?.edges ?? [])
-        .filter((edge) => edge.metrics.rps > 0)
-        .map((edge) => `${edge.source}→${edge.destination}`),
-    );
-    seen = EXPECTED_EDGES.filter((edge) => live.has(edge)).length;
-    if (seen === EXPECTED_EDGES.length) return seen;
-    await sleep(1_000);
-  }
-  throw new Error(`the graph shows ${seen} of the ${EXPECTED_EDGES.length} edges after ${timeoutMs} ms`);
-}
-
 async function main(options: DemoOptions): Promise<void> {
   if (options.fresh) await rm(options.dataDir, { recursive: true, force: true });
   const dirs = {
@@ -110,7 +56,7 @@ async function main(options: DemoOptions): Promise<void> {
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
   const log = (name: string) => path.join(dirs.logs, `${name}.log`);
-  const env = { ...process.env };
+  const env = process.env;
   const joining = options.controlPlane !== undefined;
   const admin = await adminPassword(options.dataDir, joining);
   console.log(
@@ -139,6 +85,8 @@ async function main(options: DemoOptions): Promise<void> {
         if (echo && line.trim() !== "") say("console build", line.trim());
       },
     }).then(() => say("console", `built in ${((performance.now() - buildStarted) / 1_000).toFixed(1)} s`));
+    // Awaited once the mesh runs; until then a failed build must not count as an unhandled rejection.
+    consoleBuilt.catch(() => {});
   }
 
   const controlPlane =
@@ -188,7 +136,7 @@ async function main(options: DemoOptions): Promise<void> {
   say("shop", `${layout.shop.instances.length} app instances; behaviour and counters at ${shopUrl}`);
 
   let ready = 0;
-  await startProxies(supervisor, layout.proxies, {
+  const proxies = await startProxies(supervisor, layout.proxies, {
     dir: dirs.proxies,
     logDir: dirs.logs,
     env,
@@ -199,7 +147,7 @@ async function main(options: DemoOptions): Promise<void> {
     },
   });
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const gateway = supervisor.children.find((child) => child.name === GATEWAY_SERVICE);
+  const gateway = proxies.find((child) => child.name === GATEWAY_SERVICE);
   if (gateway) await waitForHttp(`${gatewayUrl}/?user=u1`, gateway, 60_000);
 
   const usage = new UsageMeter();
