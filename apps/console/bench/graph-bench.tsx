@@ -1,0 +1,101 @@
+/**
+ * Browser side of `npm run bench:console`: the console's own GraphCanvas with a synthetic mesh of 500 services
+ * and 2,000 edges. Measures the first render and one live update (every edge's numbers change, as after a
+ * scrape), each until two frames after React committed, so cytoscape's redraw is included.
+ */
+import { useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { GraphCanvas } from "@/features/graph/graph-canvas";
+import type { GraphEdge, GraphService } from "@/features/graph/use-service-graph";
+
+const SERVICES = 500;
+const EDGES = 2_000;
+
+declare global {
+  interface Window {
+    benchResult?: { firstRenderMs: number; updateMs: number; nodes: number; edges: number };
+  }
+}
+
+/** A fixed pseudo-random sequence, so every run draws the same mesh. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+function syntheticMesh(round: number): { services: GraphService[]; edges: GraphEdge[] } {
+  const next = random(42 + round);
+  const metrics = () => ({
+    rps: next() * 200,
+    requests: 0,
+    successRate: 0.9 + next() * 0.1,
+    latencyMs: { p50: next() * 20, p95: next() * 100, p99: next() * 300 },
+  });
+  const names = Array.from({ length: SERVICES }, (_, index) => `svc-${index}`);
+  const services = names.map((name) => ({ name, metrics: metrics(), versions: [] }));
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  const pick = random(7);
+  while (edges.length < EDGES) {
+    // Callers call services further down the list, as tiers do: a DAG like real meshes.
+    const source = Math.floor(pick() * (SERVICES - 1));
+    const destination = source + 1 + Math.floor(pick() * Math.min(40, SERVICES - source - 1));
+    const key = `${source}->${destination}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    edges.push({
+      source: names[source] ?? "",
+      destination: names[destination] ?? "",
+      metrics: metrics(),
+      mtls: pick() > 0.1 ? "full" : "none",
+    });
+  }
+  return { services, edges };
+}
+
+function afterNextFrames(): Promise<number> {
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))),
+  );
+}
+
+const meshes = [syntheticMesh(0), syntheticMesh(1)] as const;
+const timing = { started: 0, firstRenderMs: 0, updateStarted: 0 };
+
+function Bench() {
+  const [round, setRound] = useState<0 | 1>(0);
+  const { services, edges } = meshes[round];
+
+  useEffect(() => {
+    void afterNextFrames().then((rendered) => {
+      if (round === 0) {
+        timing.firstRenderMs = rendered - timing.started;
+        // Let the first picture settle, as an operator's page would before the next scrape.
+        setTimeout(() => {
+          timing.updateStarted = performance.now();
+          setRound(1);
+        }, 500);
+      } else {
+        window.benchResult = {
+          firstRenderMs: timing.firstRenderMs,
+          updateMs: rendered - timing.updateStarted,
+          nodes: services.length,
+          edges: edges.length,
+        };
+      }
+    });
+  }, [round, services.length, edges.length]);
+
+  return (
+    <GraphCanvas services={services} edges={edges} visibleEdges={null} selection={null} onSelect={() => {}} />
+  );
+}
+
+const container = document.getElementById("root");
+if (container) {
+  timing.started = performance.now();
+  createRoot(container).render(<Bench />);
+}
