@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BodyFramer } from "../src/http/wire/body.ts";
-import { HttpParseError, parseRequestHead, parseResponseHead } from "../src/http/wire/head.ts";
+import { forwardedText, HttpParseError, parseRequestHead, parseResponseHead } from "../src/http/wire/head.ts";
 
 const MAX = 16 * 1024;
 const request = (text: string) => parseRequestHead(Buffer.from(text, "latin1"), 0, MAX);
@@ -217,5 +217,24 @@ describe("body framing", () => {
     ["a bare LF ending the body", "0\r\n\n"],
   ])("refuses chunked framing with %s", (_name, body) => {
     expect(refusal(() => frame((f) => f.chunked(), body))).toBe(400);
+  });
+});
+
+describe("forwarded heads", () => {
+  it("keep the start line and end-to-end field lines as received, drop hop-by-hop ones and traceparent, add extras", () => {
+    const head = request(
+      "GET /a?b=1 HTTP/1.1\r\nHost: shop\r\nConnection: keep-alive, x-secret\r\nX-Keep:  spaced \r\n" +
+        "Keep-Alive: timeout=5\r\nTE: trailers\r\ntraceparent: 00-old\r\nUpgrade: h2c\r\nAccept: */*\r\n\r\n",
+    );
+    if (!head) throw new Error("head not parsed");
+    expect(forwardedText(head, undefined, "traceparent: 00-new\r\n")).toBe(
+      "GET /a?b=1 HTTP/1.1\r\nHost: shop\r\nX-Keep:  spaced \r\nAccept: */*\r\ntraceparent: 00-new\r\n\r\n",
+    );
+  });
+
+  it("replace the start line when asked", () => {
+    const head = response("HTTP/1.0 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+    if (!head) throw new Error("head not parsed");
+    expect(forwardedText(head, "HTTP/1.1 200 OK", "")).toBe("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
   });
 });

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
+import type { HeaderModifier } from "../filters/header-modifier.ts";
 import type { Rejection } from "../filters/rejection.ts";
+import type { ResponseHead } from "./wire/head.ts";
 
 /** Takes a request body's wire bytes (chunked framing included when the request is chunked). */
 export interface BodySink {
@@ -42,6 +44,11 @@ export interface Downstream {
   readonly responseStarted: boolean;
   /** Lower-cased header map; built on demand (route header matches), so the fast path rarely pays for it. */
   headers(): IncomingHttpHeaders;
+  /**
+   * The head to send upstream: the request line and end-to-end headers as received, `modifier` applied,
+   * `extra` ([name, value, ...]) appended.
+   */
+  forwardedHead(modifier: HeaderModifier | undefined, extra: readonly string[]): string;
 
   /** Streams the request body to `sink`. */
   pipeBody(sink: BodySink): void;
@@ -50,10 +57,17 @@ export interface Downstream {
   discardBody(): void;
 
   /**
-   * Starts the response. Headers keep the upstream's framing fields; `untilClose` says the upstream body has
-   * none (it ended with its connection), `close` that the caller's connection ends after this response.
+   * Starts relaying an upstream response: its status and end-to-end headers (framing fields kept), `modifier`
+   * applied, `extra` ([name, value, ...]) appended. `untilClose` says the upstream body has no framing (it
+   * ended with its connection), `close` that the caller's connection ends after this response.
    */
-  respond(status: number, reason: string, headers: string[], untilClose: boolean, close: boolean): void;
+  respond(
+    head: ResponseHead,
+    modifier: HeaderModifier | undefined,
+    extra: readonly string[],
+    untilClose: boolean,
+    close: boolean,
+  ): void;
   /** Writes response body bytes; false: wait for `waitDrain`. */
   writeBody(buffer: Buffer, start: number, end: number): boolean;
   /** Sends whatever of the response is still held back (the head waits for the first body bytes). */

@@ -1,8 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { HeaderModifier } from "../filters/header-modifier.ts";
 import type { Rejection } from "../filters/rejection.ts";
 import type { BodySink, Downstream, DownstreamListener, DrainWaiter } from "./downstream.ts";
+import { endToEndHeaders } from "./headers.ts";
 import { reply } from "./reply.ts";
+import type { ResponseHead } from "./wire/head.ts";
+import { serializeHead } from "./wire/serialize.ts";
 
 const ignore = () => {};
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
@@ -53,6 +57,10 @@ export class NodeDownstream implements Downstream {
     return this.req.headers;
   }
 
+  forwardedHead(modifier: HeaderModifier | undefined, extra: readonly string[]): string {
+    return serializeHead(`${this.method} ${this.target} HTTP/1.1`, this.rawHeaders, modifier, extra);
+  }
+
   pipeBody(sink: BodySink): void {
     const { req, chunked } = this;
     req.on("data", (chunk: Buffer) => {
@@ -76,9 +84,18 @@ export class NodeDownstream implements Downstream {
     this.req.resume();
   }
 
-  respond(status: number, reason: string, headers: string[], _untilClose: boolean, close: boolean): void {
+  respond(
+    head: ResponseHead,
+    modifier: HeaderModifier | undefined,
+    extra: readonly string[],
+    _untilClose: boolean,
+    close: boolean,
+  ): void {
+    const forwarded = endToEndHeaders(head.rawHeaders);
+    const headers = modifier ? modifier.apply(forwarded) : forwarded;
+    headers.push(...extra);
     if (close) headers.push("Connection", "close");
-    this.res.writeHead(status, reason, headers);
+    this.res.writeHead(head.status, head.reason, headers);
   }
 
   writeBody(buffer: Buffer, start: number, end: number): boolean {

@@ -7,8 +7,6 @@ import { HttpParseError, parseRequestHead, type RequestHead } from "./wire/head.
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 /** Pipelined bytes held while a request is in flight before the connection stops reading. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
-/** A head and a body up to this size go out in one write (one syscall) instead of two. */
-const MAX_COALESCED_BYTES = 16 * 1024;
 
 const STATUS_LINES: Record<number, string> = {
   400: "400 Bad Request",
@@ -98,20 +96,9 @@ export class RawConnection implements RawConnectionPort {
     this.process();
   }
 
-  write(head: string | undefined, body: Buffer | undefined): boolean {
+  send(chunk: Buffer | string): boolean {
     if (this.dead) return true;
-    const { socket } = this;
-    if (head === undefined) return body === undefined ? true : socket.write(body);
-    if (body === undefined) return socket.write(head, "latin1");
-    const headLength = head.length;
-    if (headLength + body.length > MAX_COALESCED_BYTES) {
-      socket.write(head, "latin1");
-      return socket.write(body);
-    }
-    const message = Buffer.allocUnsafe(headLength + body.length);
-    message.write(head, 0, "latin1");
-    body.copy(message, headLength);
-    return socket.write(message);
+    return typeof chunk === "string" ? this.socket.write(chunk, "latin1") : this.socket.write(chunk);
   }
 
   waitDrain(waiter: DrainWaiter): void {

@@ -1,9 +1,10 @@
 import { type IncomingHttpHeaders, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
+import type { HeaderModifier } from "../filters/header-modifier.ts";
 import type { Rejection } from "../filters/rejection.ts";
 import type { BodySink, Downstream, DownstreamListener, DrainWaiter } from "./downstream.ts";
-import type { RequestHead } from "./wire/head.ts";
-import { serializeResponseHead } from "./wire/serialize.ts";
+import { forwardedText, type RequestHead, type ResponseHead } from "./wire/head.ts";
+import { headerLines, serializeHead } from "./wire/serialize.ts";
 
 /** What a request needs from the connection it arrived on (raw-connection.ts). */
 export interface RawConnectionPort {
@@ -11,48 +12,55 @@ export interface RawConnectionPort {
   pipeBody(sink: BodySink): void;
   resumeBody(): void;
   discardBody(): void;
-  /** Writes response bytes: a head string, optionally followed by body bytes in the same write. */
-  write(head: string | undefined, body: Buffer | undefined): boolean;
+  /** Writes response bytes; false: wait for `waitDrain`. */
+  send(chunk: Buffer | string): boolean;
   waitDrain(waiter: DrainWaiter): void;
   /** The response is written whole; `close` ends the connection after it. */
   responseEnded(close: boolean): void;
   destroy(): void;
 }
 
-/** A response head waits this long for body bytes to share its write; bigger bodies go on their own. */
+/**
+ * A response head waits for the first body bytes to share its write if they are no bigger than this; they
+ * join it as latin1 text, which is byte for byte.
+ */
 const MAX_COALESCED_BODY_BYTES = 16 * 1024;
+const CRLF = Buffer.from("\r\n", "latin1");
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 
 /** One request read by the fast path (raw-connection.ts), as a Downstream. */
 export class RawDownstream implements Downstream {
   readonly method: string;
   readonly target: string;
-  readonly rawHeaders: readonly string[];
   readonly traceparent: string | undefined;
   readonly host: string | undefined;
   readonly hasBody: boolean;
   readonly contentLength: number;
   readonly wantsWireBody = true;
   responseStarted = false;
+  /** The response head, held back until body bytes can go out with it. */
   private pendingHead: string | undefined;
   private chunkResponse = false;
-  private closeAfter = false;
+  private closeAfter: boolean;
   private over = false;
   private listener: DownstreamListener | undefined;
   private headerMap: IncomingHttpHeaders | undefined;
 
   constructor(
     private readonly connection: RawConnectionPort,
-    head: RequestHead,
+    private readonly head: RequestHead,
   ) {
     this.method = head.method;
     this.target = head.target;
-    this.rawHeaders = head.rawHeaders;
     this.traceparent = head.traceparent;
     this.host = head.host;
     this.hasBody = head.chunked || head.contentLength > 0;
     this.contentLength = head.chunked ? -1 : head.contentLength;
     this.closeAfter = head.close;
+  }
+
+  get rawHeaders(): readonly string[] {
+    return this.head.rawHeaders;
   }
 
   get socket(): Duplex {
@@ -62,7 +70,7 @@ export class RawDownstream implements Downstream {
   headers(): IncomingHttpHeaders {
     if (this.headerMap) return this.headerMap;
     const map: Record<string, string> = {};
-    const raw = this.rawHeaders;
+    const raw = this.head.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = (raw[i] as string).toLowerCase();
       const value = raw[i + 1] as string;
@@ -71,6 +79,12 @@ export class RawDownstream implements Downstream {
     }
     this.headerMap = map;
     return map;
+  }
+
+  forwardedHead(modifier: HeaderModifier | undefined, extra: readonly string[]): string {
+    const { head } = this;
+    if (modifier === undefined) return forwardedText(head, undefined, headerLines(extra));
+    return serializeHead(`${head.method} ${head.target} HTTP/1.1`, head.rawHeaders, modifier, extra);
   }
 
   pipeBody(sink: BodySink): void {
@@ -85,48 +99,56 @@ export class RawDownstream implements Downstream {
     this.connection.discardBody();
   }
 
-  respond(status: number, reason: string, headers: string[], untilClose: boolean, close: boolean): void {
+  respond(
+    head: ResponseHead,
+    modifier: HeaderModifier | undefined,
+    extra: readonly string[],
+    untilClose: boolean,
+    close: boolean,
+  ): void {
     if (this.over || this.responseStarted) return;
     this.responseStarted = true;
     if (close) this.closeAfter = true;
-    if (this.closeAfter) headers.push("Connection", "close");
-    if (untilClose) {
-      // The upstream body ends with its connection; the caller's connection stays, so it gets chunked framing.
-      this.chunkResponse = true;
-      headers.push("Transfer-Encoding", "chunked");
+    // The upstream body ends with its connection; the caller's connection stays, so it gets chunked framing.
+    this.chunkResponse = untilClose;
+    const added = [...extra];
+    if (this.closeAfter) added.push("Connection", "close");
+    if (untilClose) added.push("Transfer-Encoding", "chunked");
+    if (modifier === undefined && head.minorVersion === 1) {
+      this.pendingHead = forwardedText(head, undefined, headerLines(added));
+      return;
     }
-    this.pendingHead = serializeResponseHead(status, reason || (STATUS_CODES[status] ?? ""), headers);
+    // Rewritten headers, or a start line to rewrite (an HTTP/1.0 upstream).
+    const startLine = `HTTP/1.1 ${head.status} ${head.reason || (STATUS_CODES[head.status] ?? "")}`;
+    this.pendingHead = serializeHead(startLine, head.rawHeaders, modifier, added);
   }
 
   writeBody(buffer: Buffer, start: number, end: number): boolean {
     if (this.over || end <= start) return true;
-    const head = this.pendingHead;
-    this.pendingHead = undefined;
     if (this.chunkResponse) {
-      return this.connection.write(
-        `${head ?? ""}${(end - start).toString(16)}\r\n`,
-        Buffer.concat([buffer.subarray(start, end), CRLF]),
-      );
+      this.flush();
+      const size = Buffer.from(`${(end - start).toString(16)}\r\n`, "latin1");
+      return this.connection.send(Buffer.concat([size, buffer.subarray(start, end), CRLF]));
     }
-    if (head !== undefined && end - start > MAX_COALESCED_BODY_BYTES) {
-      this.connection.write(head, undefined);
-      return this.connection.write(undefined, buffer.subarray(start, end));
+    const head = this.pendingHead;
+    if (head !== undefined && end - start <= MAX_COALESCED_BODY_BYTES) {
+      this.pendingHead = undefined;
+      return this.connection.send(head + buffer.toString("latin1", start, end));
     }
-    return this.connection.write(head, buffer.subarray(start, end));
+    this.flush();
+    return this.connection.send(buffer.subarray(start, end));
   }
 
   flush(): void {
     if (this.pendingHead === undefined || this.over) return;
-    this.connection.write(this.pendingHead, undefined);
+    this.connection.send(this.pendingHead);
     this.pendingHead = undefined;
   }
 
   endResponse(): void {
     if (this.over) return;
-    const head = this.pendingHead;
-    this.pendingHead = undefined;
-    if (this.chunkResponse) this.connection.write(head, LAST_CHUNK);
-    else if (head !== undefined) this.connection.write(head, undefined);
+    this.flush();
+    if (this.chunkResponse) this.connection.send(LAST_CHUNK);
     this.finish(true);
   }
 
@@ -144,10 +166,9 @@ export class RawDownstream implements Downstream {
     if (close) this.closeAfter = true;
     const body = Buffer.from(rejection.body);
     let head = `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? ""}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n`;
-    const extra = rejection.headers ?? [];
-    for (let i = 0; i + 1 < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
+    head += headerLines(rejection.headers ?? []);
     if (this.closeAfter) head += "Connection: close\r\n";
-    this.connection.write(`${head}\r\n`, body);
+    this.connection.send(Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), body]));
     this.finish(true);
   }
 
@@ -173,5 +194,3 @@ export class RawDownstream implements Downstream {
     this.listener?.downstreamClosed(finished);
   }
 }
-
-const CRLF = Buffer.from("\r\n", "latin1");

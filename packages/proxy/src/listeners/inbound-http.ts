@@ -4,15 +4,14 @@ import type { ProxyContext } from "../context.ts";
 import { callerIdentity } from "../filters/identity.ts";
 import type { Rejection } from "../filters/rejection.ts";
 import type { Downstream, DownstreamListener } from "../http/downstream.ts";
-import { endToEndHeaders } from "../http/headers.ts";
 import { NodeDownstream } from "../http/node-downstream.ts";
 import { type CallOwner, UpstreamCall } from "../http/upstream-call.ts";
 import type { ResponseHead } from "../http/wire/head.ts";
-import { serializeRequestHead } from "../http/wire/serialize.ts";
 import { RequestTelemetry } from "../telemetry/request-telemetry.ts";
 import { traceparentOf } from "../telemetry/tracing.ts";
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: readonly string[] = [];
 const APP_UNREACHABLE: Rejection = { status: 502, body: "local app unreachable\n" };
 
 /** The inbound chain for a node:http request (connections the fast path handed over). */
@@ -93,11 +92,10 @@ class InboundExchange implements CallOwner, DownstreamListener {
   forward(): void {
     if (this.closed) return;
     const { downstream } = this;
-    const headers = endToEndHeaders(downstream.rawHeaders);
-    headers.push("traceparent", traceparentOf(this.telemetry.span));
+    const extra = ["traceparent", traceparentOf(this.telemetry.span)];
     // HTTP/1.1 requires a Host: an HTTP/1.0 caller without one gets the app's address.
-    if (downstream.host === undefined) headers.push("Host", `127.0.0.1:${this.appPort}`);
-    const head = serializeRequestHead(downstream.method, downstream.target, headers);
+    if (downstream.host === undefined) extra.push("Host", `127.0.0.1:${this.appPort}`);
+    const head = downstream.forwardedHead(undefined, extra);
     this.call = new UpstreamCall(
       this,
       this.context.appPool(this.appPort),
@@ -113,13 +111,7 @@ class InboundExchange implements CallOwner, DownstreamListener {
   onCallResponse(_call: UpstreamCall, head: ResponseHead, untilClose: boolean): boolean {
     const { status } = head;
     this.telemetry.responded(status);
-    this.downstream.respond(
-      status,
-      head.reason,
-      endToEndHeaders(head.rawHeaders),
-      untilClose,
-      this.context.draining,
-    );
+    this.downstream.respond(head, undefined, NO_HEADERS, untilClose, this.context.draining);
     return true;
   }
 

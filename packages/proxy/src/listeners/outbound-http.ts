@@ -6,11 +6,9 @@ import type { Rejection } from "../filters/rejection.ts";
 import type { AttemptError } from "../filters/retry.ts";
 import type { Backend, CompiledRule } from "../filters/traffic-route.ts";
 import type { BodySink, Downstream, DownstreamListener } from "../http/downstream.ts";
-import { endToEndHeaders } from "../http/headers.ts";
 import { NodeDownstream } from "../http/node-downstream.ts";
 import { type CallOwner, UpstreamCall } from "../http/upstream-call.ts";
 import type { ResponseHead } from "../http/wire/head.ts";
-import { serializeRequestHead } from "../http/wire/serialize.ts";
 import type { EndpointState } from "../lb/endpoint.ts";
 import { pickEndpoint } from "../lb/p2c-ewma.ts";
 import { RequestTelemetry } from "../telemetry/request-telemetry.ts";
@@ -111,12 +109,10 @@ class OutboundExchange implements DownstreamListener, BodySink {
     }
     this.rule = rule;
     this.backend = rule.pickBackend();
-    const forwarded = endToEndHeaders(downstream.rawHeaders);
-    const headers = rule.requestHeaders ? rule.requestHeaders.apply(forwarded) : forwarded;
-    headers.push("traceparent", traceparentOf(this.telemetry.span));
+    const extra = ["traceparent", traceparentOf(this.telemetry.span)];
     // HTTP/1.1 upstreams require a Host: an HTTP/1.0 caller without one gets the service's name.
-    if (downstream.host === undefined) headers.push("Host", outbound.snapshot.service);
-    this.requestHead = serializeRequestHead(downstream.method, downstream.target, headers);
+    if (downstream.host === undefined) extra.push("Host", outbound.snapshot.service);
+    this.requestHead = downstream.forwardedHead(rule.requestHeaders, extra);
     outbound.budget.recordRequest();
     this.deadline = setTimeout(onDeadline, rule.deadlines.requestMs, this);
 
@@ -192,12 +188,11 @@ class OutboundExchange implements DownstreamListener, BodySink {
     telemetry.destinationVersion = attempt.endpoint.version;
     telemetry.endpoint = attempt.endpoint.label;
     telemetry.responded(status);
-    const forwarded = endToEndHeaders(head.rawHeaders);
+    const extra: string[] = [];
+    if (this.attempts > 1) extra.push("x-loom-attempts", String(this.attempts));
+    if (this.budgetExhausted) extra.push("x-loom-retry-budget", "exhausted");
     const modifier = (this.rule as CompiledRule).responseHeaders;
-    const headers = modifier ? modifier.apply(forwarded) : forwarded;
-    if (this.attempts > 1) headers.push("x-loom-attempts", String(this.attempts));
-    if (this.budgetExhausted) headers.push("x-loom-retry-budget", "exhausted");
-    downstream.respond(status, head.reason, headers, untilClose, this.context.draining);
+    downstream.respond(head, modifier, extra, untilClose, this.context.draining);
     return true;
   }
 

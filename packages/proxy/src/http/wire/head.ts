@@ -1,10 +1,13 @@
-import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from "./chars.ts";
-
 /**
  * HTTP/1.1 message heads (RFC 9112), parsed strictly: this proxy forwards what it parses to another
  * server, so anything two parsers could read differently (smuggling material) is refused rather than
- * guessed at — bare LF, obs-fold, whitespace before a colon, control characters, duplicate or malformed
- * Content-Length, Content-Length with Transfer-Encoding, a Transfer-Encoding that does not end in chunked.
+ * guessed at — bare LF or CR, obs-fold, whitespace before a colon, control characters, duplicate or
+ * malformed Content-Length, Content-Length with Transfer-Encoding, a Transfer-Encoding that does not end in
+ * chunked.
+ *
+ * A head is decoded to one latin1 string (byte for byte) and read with regular expressions: V8 runs those as
+ * native code, where a Buffer call per field costs more than the whole parse. The text is kept, so
+ * forwarding is string slicing (`forwardedText`).
  */
 
 export class HttpParseError extends Error {
@@ -17,39 +20,59 @@ export class HttpParseError extends Error {
   }
 }
 
-interface MessageHead {
+export class MessageHead {
   /** Bytes the head takes, the empty line included. */
-  length: number;
+  length = 0;
   /** Flat [name, value, ...] as received, like Node's rawHeaders. */
-  rawHeaders: string[];
-  /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
-  minorVersion: number;
+  readonly rawHeaders: string[] = [];
   /** -1 when absent. */
-  contentLength: number;
+  contentLength = -1;
   /** Transfer-Encoding present (then it ends in chunked for a request). */
-  transferEncoding: boolean;
-  chunked: boolean;
+  transferEncoding = false;
+  chunked = false;
   /** The connection ends after this message (Connection: close, or HTTP/1.0 without keep-alive). */
   close: boolean;
-  upgrade: boolean;
-  expectContinue: boolean;
-  traceparent: string | undefined;
-  host: string | undefined;
+  upgrade = false;
+  expectContinue = false;
+  traceparent: string | undefined = undefined;
+  host: string | undefined = undefined;
+  /** Start and end offsets in `text` of the field lines that are not forwarded (hop-by-hop, traceparent). */
+  dropped: number[] | undefined = undefined;
+
+  constructor(
+    /** The head as received (latin1), start line to the empty line. */
+    readonly text: string,
+    /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
+    readonly minorVersion: number,
+  ) {
+    this.close = minorVersion === 0;
+  }
 }
 
-export interface RequestHead extends MessageHead {
-  method: string;
-  target: string;
+export class RequestHead extends MessageHead {
+  method = "";
+  target = "";
 }
 
-export interface ResponseHead extends MessageHead {
-  status: number;
-  reason: string;
+export class ResponseHead extends MessageHead {
+  status = 0;
+  reason = "";
 }
 
 /** How many empty lines may precede a request line (RFC 9112 §2.2 robustness: some clients send a CRLF after a body). */
 const MAX_LEADING_EMPTY_LINES = 4;
-const HTTP_VERSION_PREFIX = Buffer.from("HTTP/1.", "latin1");
+const CR = 0x0d;
+const LF = 0x0a;
+const END_OF_HEAD = Buffer.from("\r\n\r\n", "latin1");
+
+/** Anything but HTAB among the controls, DEL, a CR not followed by LF, an LF not preceded by CR. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what it is for
+const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const REQUEST_LINE = new RegExp(`(${TOKEN}) ([\\x21-\\x7e]+) HTTP/1\\.([01])\\r\\n`, "y");
+const STATUS_LINE = /HTTP\/1\.([01]) (\d{3})(?: ([^\r]*))?\r\n/y;
+/** A field line: token name, colon, optional whitespace, value (controls were refused already), CRLF. */
+const FIELD_LINE = new RegExp(`(${TOKEN}):[ \\t]*([^\\r]*?)[ \\t]*\\r\\n`, "y");
 
 /**
  * Parses the request head at `start`; undefined while it is incomplete. Throws HttpParseError for a
@@ -63,184 +86,135 @@ export function parseRequestHead(buffer: Buffer, start: number, maxBytes: number
     skipped++
   )
     at += 2;
-  const lineEnd = lineEndAt(buffer, at, start, maxBytes);
-  if (lineEnd === -1) return undefined;
-
-  let cursor = at;
-  while (cursor < lineEnd && TOKEN[buffer[cursor] as number] === 1) cursor++;
-  if (cursor === at || buffer[cursor] !== SP) throw new HttpParseError(400, "invalid method");
-  const method = buffer.toString("latin1", at, cursor);
-  const targetStart = ++cursor;
-  while (cursor < lineEnd && TARGET[buffer[cursor] as number] === 1) cursor++;
-  if (cursor === targetStart || buffer[cursor] !== SP)
-    throw new HttpParseError(400, "invalid request target");
-  const target = buffer.toString("latin1", targetStart, cursor);
-  const minorVersion = versionAt(buffer, cursor + 1);
-  if (minorVersion === -1 || cursor + 9 !== lineEnd) throw new HttpParseError(400, "invalid HTTP version");
-
-  const head = newHead(minorVersion) as RequestHead;
-  head.method = method;
-  head.target = target;
-  if (!parseFields(buffer, lineEnd + 2, start, maxBytes, head)) return undefined;
+  const text = headText(buffer, at, start, maxBytes);
+  if (text === undefined) return undefined;
+  REQUEST_LINE.lastIndex = 0;
+  const line = REQUEST_LINE.exec(text);
+  if (line === null) throw new HttpParseError(400, "invalid request line");
+  const head = new RequestHead(text, line[3] === "1" ? 1 : 0);
+  head.method = line[1] as string;
+  head.target = line[2] as string;
+  readFields(head, REQUEST_LINE.lastIndex);
+  head.length = at - start + text.length;
   if (head.transferEncoding && !head.chunked)
     throw new HttpParseError(400, "Transfer-Encoding must end in chunked");
-  if (minorVersion === 1 && head.host === undefined) throw new HttpParseError(400, "missing Host");
+  if (head.minorVersion === 1 && head.host === undefined) throw new HttpParseError(400, "missing Host");
   return head;
 }
 
 /** Parses a response head at `start`; undefined while incomplete. Throws HttpParseError when malformed. */
 export function parseResponseHead(buffer: Buffer, start: number, maxBytes: number): ResponseHead | undefined {
-  const lineEnd = lineEndAt(buffer, start, start, maxBytes);
-  if (lineEnd === -1) return undefined;
-  const minorVersion = versionAt(buffer, start);
-  const digits = start + 9;
-  if (minorVersion === -1 || buffer[start + 8] !== SP || lineEnd < digits + 3)
-    throw new HttpParseError(400, "invalid status line");
-  let status = 0;
-  for (let i = digits; i < digits + 3; i++) {
-    const digit = (buffer[i] as number) - 0x30;
-    if (digit < 0 || digit > 9) throw new HttpParseError(400, "invalid status code");
-    status = status * 10 + digit;
-  }
+  const text = headText(buffer, start, start, maxBytes);
+  if (text === undefined) return undefined;
+  STATUS_LINE.lastIndex = 0;
+  const line = STATUS_LINE.exec(text);
+  if (line === null) throw new HttpParseError(400, "invalid status line");
+  const status = Number(line[2]);
   if (status < 100) throw new HttpParseError(400, "invalid status code");
-  let reason = "";
-  if (lineEnd > digits + 3) {
-    if (buffer[digits + 3] !== SP) throw new HttpParseError(400, "invalid status line");
-    for (let i = digits + 4; i < lineEnd; i++) {
-      if (FIELD_VALUE[buffer[i] as number] !== 1) throw new HttpParseError(400, "invalid reason phrase");
-    }
-    reason = buffer.toString("latin1", digits + 4, lineEnd);
-  }
-  const head = newHead(minorVersion) as ResponseHead;
+  const head = new ResponseHead(text, line[1] === "1" ? 1 : 0);
   head.status = status;
-  head.reason = reason;
-  if (!parseFields(buffer, lineEnd + 2, start, maxBytes, head)) return undefined;
+  head.reason = line[3] ?? "";
+  readFields(head, STATUS_LINE.lastIndex);
+  head.length = text.length;
   return head;
 }
 
-function newHead(minorVersion: number): MessageHead {
-  return {
-    length: 0,
-    rawHeaders: [],
-    minorVersion,
-    contentLength: -1,
-    transferEncoding: false,
-    chunked: false,
-    close: minorVersion === 0,
-    upgrade: false,
-    expectContinue: false,
-    traceparent: undefined,
-    host: undefined,
-  };
-}
-
-/** The index of the CR that ends the line at `at`, or -1 if the line is not complete yet. */
-function lineEndAt(buffer: Buffer, at: number, headStart: number, maxBytes: number): number {
-  const lf = buffer.indexOf(LF, at);
-  if (lf === -1 || lf - headStart >= maxBytes) {
+/**
+ * The head from `at` to its empty line as latin1 text, or undefined while it has not all arrived. What has
+ * arrived is checked already, so a bare LF is refused at once rather than waited on.
+ */
+function headText(buffer: Buffer, at: number, headStart: number, maxBytes: number): string | undefined {
+  const end = buffer.indexOf(END_OF_HEAD, at);
+  if (end === -1 || end + 4 - headStart > maxBytes) {
     if (buffer.length - headStart >= maxBytes) throw new HttpParseError(431, "head too large");
-    return -1;
+    // A CR at the very end may yet be followed by its LF.
+    const last = buffer[buffer.length - 1] === CR ? buffer.length - 1 : buffer.length;
+    if (FORBIDDEN.test(buffer.toString("latin1", at, last)))
+      throw new HttpParseError(400, "invalid character");
+    return undefined;
   }
-  if (lf === at || buffer[lf - 1] !== CR) throw new HttpParseError(400, "bare LF");
-  return lf - 1;
+  const text = buffer.toString("latin1", at, end + 4);
+  if (FORBIDDEN.test(text)) throw new HttpParseError(400, "invalid character");
+  return text;
 }
 
-/** "HTTP/1.0" or "HTTP/1.1" at `at`: the minor version, or -1. */
-function versionAt(buffer: Buffer, at: number): number {
-  for (let i = 0; i < HTTP_VERSION_PREFIX.length; i++) {
-    if (buffer[at + i] !== HTTP_VERSION_PREFIX[i]) return -1;
-  }
-  const minor = buffer[at + 7];
-  return minor === 0x31 ? 1 : minor === 0x30 ? 0 : -1;
-}
-
-/** Reads field lines from `at` to the empty line into `head`; false while the head is incomplete. */
-function parseFields(
-  buffer: Buffer,
-  at: number,
-  headStart: number,
-  maxBytes: number,
-  head: MessageHead,
-): boolean {
-  const raw = head.rawHeaders;
-  for (;;) {
-    const first = buffer[at];
-    if (first === CR || first === undefined) {
-      if (at + 1 >= buffer.length) {
-        if (buffer.length - headStart >= maxBytes) throw new HttpParseError(431, "head too large");
-        return false;
-      }
-      if (buffer[at + 1] !== LF) throw new HttpParseError(400, "bare CR");
-      head.length = at + 2 - headStart;
-      return finish(head);
+/** Reads field lines from `at` up to the empty line. */
+function readFields(head: MessageHead, at: number): void {
+  const { text, rawHeaders } = head;
+  const end = text.length - 2;
+  while (at < end) {
+    FIELD_LINE.lastIndex = at;
+    const field = FIELD_LINE.exec(text);
+    if (field === null) throw new HttpParseError(400, "invalid header line");
+    const name = field[1] as string;
+    const value = field[2] as string;
+    rawHeaders.push(name, value);
+    const next = FIELD_LINE.lastIndex;
+    if (noteField(head, name, value)) {
+      head.dropped ??= [];
+      head.dropped.push(at, next);
     }
-    if (first === LF) throw new HttpParseError(400, "bare LF");
-    if (first === SP || first === HTAB) throw new HttpParseError(400, "obs-fold");
-    const lineEnd = lineEndAt(buffer, at, headStart, maxBytes);
-    if (lineEnd === -1) return false;
-    let colon = at;
-    while (colon < lineEnd && TOKEN[buffer[colon] as number] === 1) colon++;
-    if (colon === at || buffer[colon] !== COLON) throw new HttpParseError(400, "invalid header name");
-    let valueStart = colon + 1;
-    while (valueStart < lineEnd && (buffer[valueStart] === SP || buffer[valueStart] === HTAB)) valueStart++;
-    let valueEnd = lineEnd;
-    while (valueEnd > valueStart && (buffer[valueEnd - 1] === SP || buffer[valueEnd - 1] === HTAB))
-      valueEnd--;
-    for (let i = valueStart; i < valueEnd; i++) {
-      if (FIELD_VALUE[buffer[i] as number] !== 1) throw new HttpParseError(400, "invalid header value");
-    }
-    const name = buffer.toString("latin1", at, colon);
-    const value = buffer.toString("latin1", valueStart, valueEnd);
-    raw.push(name, value);
-    noteField(head, name, value);
-    at = lineEnd + 2;
+    at = next;
   }
+  if (head.transferEncoding && head.contentLength !== -1)
+    throw new HttpParseError(400, "Content-Length with Transfer-Encoding");
 }
 
-/** The fields that decide framing and routing; names are compared by length first so most are never lowercased. */
-function noteField(head: MessageHead, name: string, value: string): void {
+/**
+ * Notes the fields that decide framing and routing; names are compared by length first so most are never
+ * lowercased. True for a field that is not forwarded as it is (hop-by-hop, RFC 9110 §7.6.1, or traceparent,
+ * which each hop writes anew).
+ */
+function noteField(head: MessageHead, name: string, value: string): boolean {
   switch (name.length) {
+    case 2:
+      return name.toLowerCase() === "te";
     case 4:
       if (name.toLowerCase() === "host") {
         if (head.host !== undefined) throw new HttpParseError(400, "duplicate Host");
         head.host = value;
       }
-      return;
+      return false;
     case 6:
       if (name.toLowerCase() === "expect" && value.toLowerCase() === "100-continue")
         head.expectContinue = true;
-      return;
-    case 7:
-      if (name.toLowerCase() === "upgrade") head.upgrade = true;
-      return;
-    case 10:
-      if (name.toLowerCase() === "connection") noteConnection(head, value);
-      return;
+      return false;
+    case 7: {
+      const lower = name.toLowerCase();
+      if (lower === "upgrade") head.upgrade = true;
+      return lower === "upgrade" || lower === "trailer";
+    }
+    case 10: {
+      const lower = name.toLowerCase();
+      if (lower === "connection") noteConnection(head, value);
+      return lower === "connection" || lower === "keep-alive";
+    }
     case 11:
-      if (name.toLowerCase() === "traceparent") head.traceparent = value;
-      return;
+      if (name.toLowerCase() !== "traceparent") return false;
+      head.traceparent = value;
+      return true;
     case 14:
       if (name.toLowerCase() === "content-length") {
         if (head.contentLength !== -1) throw new HttpParseError(400, "duplicate Content-Length");
         head.contentLength = contentLengthOf(value);
       }
-      return;
+      return false;
+    case 16:
+      return name.toLowerCase() === "proxy-connection";
     case 17:
       if (name.toLowerCase() === "transfer-encoding") noteTransferEncoding(head, value);
-      return;
+      return false;
+    default:
+      return false;
   }
 }
 
+const DIGITS = /^\d{1,15}$/;
+
 /** 1*DIGIT, at most 15 of them so the number stays exact. */
 function contentLengthOf(value: string): number {
-  if (value.length === 0 || value.length > 15) throw new HttpParseError(400, "invalid Content-Length");
-  let length = 0;
-  for (let i = 0; i < value.length; i++) {
-    const digit = value.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) throw new HttpParseError(400, "invalid Content-Length");
-    length = length * 10 + digit;
-  }
-  return length;
+  if (!DIGITS.test(value)) throw new HttpParseError(400, "invalid Content-Length");
+  return Number(value);
 }
 
 /** Codings accumulate over repeated fields; chunked must be the last and appear once. */
@@ -255,15 +229,35 @@ function noteTransferEncoding(head: MessageHead, value: string): void {
 }
 
 function noteConnection(head: MessageHead, value: string): void {
-  for (const part of value.split(",")) {
-    const option = part.trim().toLowerCase();
+  const options = value.toLowerCase();
+  if (options === "keep-alive") {
+    if (head.minorVersion === 0) head.close = false;
+    return;
+  }
+  for (const part of options.split(",")) {
+    const option = part.trim();
     if (option === "close") head.close = true;
     else if (option === "keep-alive" && head.minorVersion === 0) head.close = false;
   }
 }
 
-function finish(head: MessageHead): boolean {
-  if (head.transferEncoding && head.contentLength !== -1)
-    throw new HttpParseError(400, "Content-Length with Transfer-Encoding");
-  return true;
+/**
+ * The head to forward, as text: as received without its hop-by-hop fields and traceparent (its start line
+ * replaced by `startLine` when given), then `extra` ("Name: value\r\n" lines) and the empty line.
+ */
+export function forwardedText(head: MessageHead, startLine: string | undefined, extra: string): string {
+  const { text, dropped } = head;
+  let at = 0;
+  let result = "";
+  if (startLine !== undefined) {
+    at = text.indexOf("\r\n") + 2;
+    result = `${startLine}\r\n`;
+  }
+  if (dropped !== undefined) {
+    for (let i = 0; i < dropped.length; i += 2) {
+      result += text.slice(at, dropped[i]);
+      at = dropped[i + 1] as number;
+    }
+  }
+  return `${result}${text.slice(at, text.length - 2)}${extra}\r\n`;
 }

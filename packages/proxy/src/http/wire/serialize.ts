@@ -1,13 +1,24 @@
-/** An HTTP/1.1 request head from a flat [name, value, ...] list whose values were checked on the way in. */
-export function serializeRequestHead(method: string, target: string, headers: readonly string[]): string {
-  let head = `${method} ${target} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${head}\r\n`;
+import type { HeaderModifier } from "../../filters/header-modifier.ts";
+import { endToEndHeaders } from "../headers.ts";
+
+/**
+ * An HTTP/1.1 head from received headers as strings (node:http requests, header modifiers): end-to-end headers
+ * only, `modifier` applied, `extra` appended. Values were checked by the parser that read them.
+ */
+export function serializeHead(
+  startLine: string,
+  rawHeaders: readonly string[],
+  modifier: HeaderModifier | undefined,
+  extra: readonly string[],
+): string {
+  const forwarded = endToEndHeaders(rawHeaders);
+  const headers = modifier ? modifier.apply(forwarded) : forwarded;
+  return `${startLine}\r\n${headerLines(headers)}${headerLines(extra)}\r\n`;
 }
 
-/** An HTTP/1.1 response head; the reason phrase is the upstream's, or empty. */
-export function serializeResponseHead(status: number, reason: string, headers: readonly string[]): string {
-  let head = `HTTP/1.1 ${status} ${reason}\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${head}\r\n`;
+/** "Name: value\r\n" lines from a flat [name, value, ...] list. */
+export function headerLines(headers: readonly string[]): string {
+  let lines = "";
+  for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return lines;
 }
