@@ -65,9 +65,6 @@ const CR = 0x0d;
 const LF = 0x0a;
 const END_OF_HEAD = Buffer.from("\r\n\r\n", "latin1");
 
-/** Anything but HTAB among the controls, DEL, a CR not followed by LF, an LF not preceded by CR. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what it is for
-const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const REQUEST_LINE = new RegExp(`(${TOKEN}) ([\\x21-\\x7e]+) HTTP/1\\.([01])\\r\\n`, "y");
 const STATUS_LINE = /HTTP\/1\.([01]) (\d{3})(?: ([^\r]*))?\r\n/y;
@@ -129,13 +126,27 @@ function headText(buffer: Buffer, at: number, headStart: number, maxBytes: numbe
     if (buffer.length - headStart >= maxBytes) throw new HttpParseError(431, "head too large");
     // A CR at the very end may yet be followed by its LF.
     const last = buffer[buffer.length - 1] === CR ? buffer.length - 1 : buffer.length;
-    if (FORBIDDEN.test(buffer.toString("latin1", at, last)))
+    if (hasForbiddenCharacter(buffer.toString("latin1", at, last)))
       throw new HttpParseError(400, "invalid character");
     return undefined;
   }
   const text = buffer.toString("latin1", at, end + 4);
-  if (FORBIDDEN.test(text)) throw new HttpParseError(400, "invalid character");
+  if (hasForbiddenCharacter(text)) throw new HttpParseError(400, "invalid character");
   return text;
+}
+
+/**
+ * A control character other than HTAB, DEL, a CR not followed by LF or an LF not preceded by CR. A loop over
+ * char codes: faster here than the equivalent regular expression, whose lookbehind is slow.
+ */
+function hasForbiddenCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code >= 0x20 && code !== 0x7f) || code === 0x09) continue;
+    if (code !== CR || text.charCodeAt(i + 1) !== LF) return true;
+    i++;
+  }
+  return false;
 }
 
 /** Reads field lines from `at` up to the empty line. */
