@@ -117,6 +117,12 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await panel.getByRole("link", { name: "Slow traces of this edge" }).waitFor();
     await screenshot(page, "graph");
 
+    const focus = page.getByLabel("Only the selection's calls");
+    await focus.check();
+    await expect.poll(() => edges.getByRole("row").count()).toBe(2);
+    await focus.uncheck();
+    await expect.poll(() => edges.getByRole("row").count()).toBe(3);
+
     const find = page.getByRole("searchbox");
     await find.fill("!mtls");
     await page.getByText("No calls between services in this window.").waitFor();

@@ -6,21 +6,35 @@ import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
 import { GraphEdgeTable } from "./graph-edge-table";
 import { parseEdgeFilter } from "./graph-filter";
 import { GraphSidePanel } from "./graph-side-panel";
-import { type MetricsWindow, useServiceGraph } from "./use-service-graph";
+import { type GraphEdge, type MetricsWindow, useServiceGraph } from "./use-service-graph";
 
 const WINDOWS: MetricsWindow[] = ["1m", "5m", "15m", "1h"];
+
+/** A selected service's own calls (in and out), or the selected edge alone. */
+function touches(edge: GraphEdge, selection: GraphSelection): boolean {
+  return selection.type === "service"
+    ? edge.source === selection.name || edge.destination === selection.name
+    : edgeId(edge) === edgeId(selection);
+}
 
 export function GraphPage() {
   const [window, setWindow] = useState<MetricsWindow>("1m");
   const [filter, setFilter] = useState("");
   const [selection, setSelection] = useState<GraphSelection | null>(null);
+  const [focusOnSelection, setFocusOnSelection] = useState(false);
   const { services, edges, generatedAt, error } = useServiceGraph(window);
   const parsed = useMemo(() => parseEdgeFilter(filter), [filter]);
   const visibleEdges = useMemo(() => {
     const { predicate } = parsed;
-    if (!predicate || !edges) return null;
-    return new Set(edges.filter(predicate).map(edgeId));
-  }, [parsed, edges]);
+    const focus = focusOnSelection ? selection : null;
+    if ((!predicate && !focus) || !edges) return null;
+    return new Set(
+      edges
+        .filter((edge) => !predicate || predicate(edge))
+        .filter((edge) => !focus || touches(edge, focus))
+        .map(edgeId),
+    );
+  }, [parsed, edges, focusOnSelection, selection]);
 
   return (
     <>
@@ -33,6 +47,14 @@ export function GraphPage() {
               <option key={candidate}>{candidate}</option>
             ))}
           </select>
+        </label>
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={focusOnSelection}
+            onChange={(event) => setFocusOnSelection(event.target.checked)}
+          />
+          Only the selection's calls
         </label>
         <label className="inline">
           Find
