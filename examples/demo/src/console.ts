@@ -26,8 +26,8 @@ export async function buildConsole(
     logFile: options.logFile,
     onLine: options.onLine,
   });
-  const code = await build.exited;
-  if (code !== 0) throw new Error(`the console build failed (exit ${code}); see ${options.logFile}`);
+  const how = await build.exited;
+  if (how !== "code 0") throw new Error(`the console build failed (${how}); see ${options.logFile}`);
 }
 
 /** `next start`, reaching the control plane's API through its /api/trpc route. */

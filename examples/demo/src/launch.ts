@@ -21,10 +21,10 @@ const say = (what: string, text: string) =>
 const STOP_GRACE_MS = 10_000;
 
 let stopping: Promise<never> | undefined;
-const supervisor = new Supervisor((child, code) => {
+const supervisor = new Supervisor((child, how) => {
   // A finished build is expected; anything else that ends before Ctrl-C deserves a look at its log.
-  if (stopping === undefined && !(child.name === "console-build" && code === 0))
-    say(child.name, `exited (code ${code}); see ${path.relative(process.cwd(), child.logFile)}`);
+  if (stopping === undefined && !(child.name === "console-build" && how === "code 0"))
+    say(child.name, `exited (${how}); see ${path.relative(process.cwd(), child.logFile)}`);
 });
 
 /**
@@ -38,9 +38,13 @@ function stop(reason: string, exitCode: number): Promise<never> {
     // Traffic first, so nothing fails while the mesh drains; the control plane last, so proxies never miss it.
     const ordered = ["loadgen", GATEWAY_SERVICE, "control-plane"];
     const rest = supervisor.children.map((child) => child.name).filter((name) => !ordered.includes(name));
-    await supervisor.stopAll([["loadgen"], [GATEWAY_SERVICE], rest, ["control-plane"]], STOP_GRACE_MS);
-    if (supervisor.children.length > 0) say("stopped", "no demo process is left");
-    process.exit(exitCode);
+    const survivors = await supervisor.stopAll(
+      [["loadgen"], [GATEWAY_SERVICE], rest, ["control-plane"]],
+      STOP_GRACE_MS,
+    );
+    if (survivors.length > 0) say("stopped", `but processes of ${survivors.join(", ")} survived SIGKILL`);
+    else if (supervisor.children.length > 0) say("stopped", "no demo process is left");
+    process.exit(survivors.length > 0 ? 1 : exitCode);
   })();
   return stopping;
 }

@@ -19,7 +19,8 @@ export interface Child {
   /** Also its process group id: each child leads its own group, so its own children stop with it. */
   readonly pid: number;
   readonly logFile: string;
-  readonly exited: Promise<number | null>;
+  /** Resolves with how it ended: "code 0", "signal SIGKILL". */
+  readonly exited: Promise<string>;
   /** Resolves with the match of the first output line matching `pattern`; rejects if the child exits first. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
 }
@@ -32,7 +33,7 @@ export interface Child {
 export class Supervisor {
   readonly #children: ChildImpl[] = [];
 
-  constructor(private readonly onExit: (child: Child, code: number | null) => void) {
+  constructor(private readonly onExit: (child: Child, how: string) => void) {
     // Whatever way the launcher exits, no group it started survives it.
     process.on("exit", () => {
       for (const child of this.#children) signalGroup(child.pid, "SIGKILL");
@@ -42,7 +43,7 @@ export class Supervisor {
   start(options: ChildOptions): Child {
     const child = new ChildImpl(options);
     this.#children.push(child);
-    child.exited.then((code) => this.onExit(child, code));
+    child.exited.then((how) => this.onExit(child, how));
     return child;
   }
 
@@ -50,14 +51,20 @@ export class Supervisor {
     return this.#children;
   }
 
-  /** Stops the children in `waves` (names in each wave stop together), then any others, then waits. */
-  async stopAll(waves: readonly (readonly string[])[], graceMs: number): Promise<void> {
+  /**
+   * Stops the children in `waves` (names in each wave stop together), then any others; resolves with the
+   * names of those whose process group outlived even SIGKILL (none, unless the kernel is stuck).
+   */
+  async stopAll(waves: readonly (readonly string[])[], graceMs: number): Promise<string[]> {
     const remaining = new Set(this.#children);
+    const survivors: string[] = [];
     for (const wave of [...waves, undefined]) {
       const stopping = [...remaining].filter((child) => wave === undefined || wave.includes(child.name));
       for (const child of stopping) remaining.delete(child);
-      await Promise.all(stopping.map((child) => child.stop(graceMs)));
+      const gone = await Promise.all(stopping.map((child) => child.stop(graceMs)));
+      survivors.push(...stopping.filter((_, index) => !gone[index]).map((child) => child.name));
     }
+    return survivors;
   }
 }
 
@@ -68,7 +75,7 @@ class ChildImpl implements Child {
   readonly name: string;
   readonly pid: number;
   readonly logFile: string;
-  readonly exited: Promise<number | null>;
+  readonly exited: Promise<string>;
   readonly #process: ChildProcess;
   readonly #log: WriteStream;
   readonly #lines: string[] = [];
@@ -100,9 +107,9 @@ class ChildImpl implements Child {
       });
     }
     this.exited = new Promise((resolve) => {
-      this.#process.once("exit", (code) => {
+      this.#process.once("exit", (code, signal) => {
         this.#log.end();
-        resolve(code);
+        resolve(signal === null ? `code ${code}` : `signal ${signal}`);
       });
     });
   }
@@ -127,20 +134,22 @@ class ChildImpl implements Child {
         timeoutMs,
       );
       this.#listeners.add(listener);
-      this.exited.then((code) =>
-        settle(() => reject(new Error(`${this.name} exited (code ${code}); see ${this.logFile}`))),
+      this.exited.then((how) =>
+        settle(() => reject(new Error(`${this.name} exited (${how}); see ${this.logFile}`))),
       );
     });
   }
 
-  async stop(graceMs: number): Promise<void> {
+  /** Resolves true once no process of the group runs. */
+  async stop(graceMs: number): Promise<boolean> {
     signalGroup(this.pid, "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (groupIsRunning(this.pid) && Date.now() < deadline) await sleep(50);
-    if (!groupIsRunning(this.pid)) return;
+    if (!groupIsRunning(this.pid)) return true;
     signalGroup(this.pid, "SIGKILL");
     const killDeadline = Date.now() + KILL_WAIT_MS;
     while (groupIsRunning(this.pid) && Date.now() < killDeadline) await sleep(50);
+    return !groupIsRunning(this.pid);
   }
 
   #line(line: string): void {
