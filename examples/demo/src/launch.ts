@@ -49,7 +49,8 @@ function stop(reason: string, exitCode: number): Promise<never> {
   return stopping;
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(signal, 0));
+// SIGHUP too: closing the terminal would otherwise end the launcher alone and leave its process groups running.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal, 0));
 
 async function main(options: DemoOptions): Promise<void> {
   if (options.fresh) await rm(options.dataDir, { recursive: true, force: true });
