@@ -20,7 +20,8 @@ RUN npm run -w @loom/console build
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 LOOM_CP_URL=http://control-plane:5681
-COPY --from=build /app /app
+# next start writes its cache under .next/cache.
+COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3000
 WORKDIR /app/apps/console
