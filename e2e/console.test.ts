@@ -376,5 +376,11 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
       await page.getByRole("heading", { level: 1, name: section }).waitFor();
       await screenshot(page, `section-${section.toLowerCase()}`);
     }
+    // Dark mode follows the operating system's setting.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await goTo(page, "Graph");
+    await page.getByRole("table", { name: "Edges" }).waitFor();
+    await screenshot(page, "graph-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 });

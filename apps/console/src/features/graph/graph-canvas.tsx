@@ -15,7 +15,18 @@ export function edgeId(edge: { source: string; destination: string }): string {
 
 const HEALTH_COLOURS = { healthy: "#1f8a4c", degraded: "#b7791f", failing: "#c53030", idle: "#8a94a6" };
 
-const STYLE: cytoscape.StylesheetJson = [
+/** The page's palette (light or dark, see globals.css), since canvas drawing cannot use CSS variables. */
+function palette() {
+  const css = getComputedStyle(document.documentElement);
+  const read = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    text: read("--muted", "#5d6678"),
+    surface: read("--surface", "#ffffff"),
+    accent: read("--accent", "#2f6fde"),
+  };
+}
+
+const graphStyle = ({ text, surface, accent } = palette()): cytoscape.StylesheetJson => [
   {
     selector: "node",
     style: {
@@ -24,24 +35,24 @@ const STYLE: cytoscape.StylesheetJson = [
       "text-valign": "bottom",
       "text-margin-y": 6,
       "font-size": 12,
-      color: "#5d6678",
+      color: text,
       width: 34,
       height: 34,
       "background-color": "data(colour)",
       "border-width": 2,
-      "border-color": "#ffffff",
+      "border-color": surface,
       // Labels too small to read are not drawn: what keeps a 500-service mesh fast and readable zoomed out.
       "min-zoomed-font-size": 8,
     },
   },
-  { selector: "node:selected", style: { "border-color": "#2f6fde", "border-width": 4 } },
+  { selector: "node:selected", style: { "border-color": accent, "border-width": 4 } },
   {
     selector: "edge",
     style: {
       label: "data(label)",
       "font-size": 10,
-      color: "#5d6678",
-      "text-background-color": "#ffffff",
+      color: text,
+      "text-background-color": surface,
       "text-background-opacity": 0.85,
       "text-background-padding": "2px",
       "curve-style": "bezier",
@@ -118,7 +129,7 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cytoscape({
       container: container.current,
-      style: STYLE,
+      style: graphStyle(),
       wheelSensitivity: 0.3,
       maxZoom: 3,
     });
