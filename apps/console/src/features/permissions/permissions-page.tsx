@@ -26,7 +26,7 @@ export function PermissionsPage() {
         Mesh {DEFAULT_MESH}: calls no TrafficPermission rule names are{" "}
         <strong>{matrix.meshDefault === "Allow" ? "allowed" : "denied"}</strong> by default. * = the rule
         applies to some methods or paths only.
-        {focus && destinations.length === 1 && " Showing callers of " + focus + "."}
+        {focus && destinations.length === 1 && ` Showing callers of ${focus}.`}
       </p>
       {matrix.error && <ApiErrorMessage error={matrix.error} action="load the permissions" />}
       {matrix.destinations.length === 0 && !matrix.isLoading && (
