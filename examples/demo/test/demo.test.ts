@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Bootstrap } from "@loom/spec";
@@ -12,7 +12,7 @@ import { CANARY_SERVICE, GATEWAY_SERVICE, instanceName, SHOP } from "../src/topo
 
 useProcesses();
 
-const LAUNCHER = path.resolve(import.meta.dirname, "../src/launch.ts");
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 const ADMIN_PASSWORD = "demo-test-password";
 const INSTANCES = SHOP.flatMap((service) =>
   Object.keys(service.versions).map((version) => instanceName(service.name, version)),
@@ -61,12 +61,14 @@ describe("npm run demo", () => {
     const started = performance.now();
     launcher = await startProcess({
       name: "demo launcher",
-      command: process.execPath,
+      // Through npm, as a user starts it: a Ctrl-C then reaches npm, sh and the launcher, and npm passes it on.
+      command: "npm",
       args: [
-        ...["--import", "tsx", LAUNCHER, "--no-console", "--free-ports", "--data-dir", dataDir],
+        ...["run", "--silent", "demo", "--", "--no-console", "--free-ports", "--data-dir", dataDir],
         // Every trace sampled, so one crossing three services reaches the control plane within seconds.
         ...["--rps", "20", "--sampling", "1"],
       ],
+      cwd: REPO_ROOT,
       env: { LOOM_ADMIN_PASSWORD: ADMIN_PASSWORD },
       ready: { line: /^loom demo ready in/ },
       readyTimeoutMs: 150_000,
@@ -76,7 +78,10 @@ describe("npm run demo", () => {
     admin = await signInAsAdmin(state.urls.api, ADMIN_PASSWORD);
   }, 180_000);
 
-  afterAll(() => launcher?.stop());
+  afterAll(async () => {
+    await launcher?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
 
   it("serves every service, each request counted by the app itself", async () => {
     const requestsByService = async () => {
@@ -157,11 +162,12 @@ describe("npm run demo", () => {
   });
 
   it("stops everything on Ctrl-C and leaves no process behind", async () => {
-    const pids = [state.launcherPid, ...state.processes.map((entry) => entry.pid)];
+    // npm's process group (npm, sh, the launcher) and every group the launcher started.
+    const pids = [launcher.pid, state.launcherPid, ...state.processes.map((entry) => entry.pid)];
     expect(survivors(pids).length).toBeGreaterThanOrEqual(pids.length);
-    launcher.kill("SIGINT");
-    const exit = await launcher.exited;
-    expect(exit).toEqual({ code: 0, signal: null });
+    launcher.kill("SIGINT"); // to the whole group, as a terminal does
+    // npm waits for the launcher, then ends itself by the same signal, as npm does for a Ctrl-C.
+    expect(await launcher.exited).toEqual({ code: null, signal: "SIGINT" });
     expect(launcher.logs()).toContain("no demo process is left");
     expect(survivors(pids)).toEqual([]);
   }, 60_000);
