@@ -90,6 +90,11 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await expect
       .poll(() => table.getByRole("row").filter({ hasText: "web-v1" }).textContent())
       .toContain(acked?.ackedVersion?.slice(0, 10));
+    await table.getByRole("button", { name: "web-v1" }).click();
+    const listeners = page
+      .getByRole("region", { name: "Proxy web-v1" })
+      .getByRole("list", { name: "Listeners" });
+    expect(await listeners.textContent()).toMatch(/outbound 127\.0\.0\.1:\d+ → cart/);
     await screenshot(page, "proxies");
   });
 

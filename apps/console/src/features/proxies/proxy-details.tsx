@@ -33,8 +33,23 @@ export function ProxyDetails({ proxy }: { proxy: ProxyRow }) {
           </>
         )}
       </dl>
-      <h3>Ports</h3>
-      <pre>{JSON.stringify(proxy.ports, null, 2)}</pre>
+      <h3>Listeners</h3>
+      <ul className="plain" aria-label="Listeners">
+        {proxy.ports.inbound.map((inbound) => (
+          <li key={`in-${inbound.port}`}>
+            inbound <code>:{inbound.port}</code> ({inbound.protocol}) → app <code>:{inbound.appPort}</code>
+          </li>
+        ))}
+        {proxy.ports.outbounds.map((outbound) => (
+          <li key={`out-${outbound.port}`}>
+            outbound <code>127.0.0.1:{outbound.port}</code> → {outbound.service}
+          </li>
+        ))}
+        <li>
+          admin <code>:{proxy.ports.adminPort}</code> (/metrics, /ready, /config)
+          {proxy.ports.gateway && " · gateway"}
+        </li>
+      </ul>
     </section>
   );
 }
