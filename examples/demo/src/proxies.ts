@@ -26,7 +26,8 @@ export async function startProxies(
         env: options.env,
         logFile: path.join(options.logDir, `proxy-${plan.name}.log`),
       });
-      await waitForHttp(`http://127.0.0.1:${plan.adminPort}/ready`, child, 180_000);
+      // The admin port listens on the proxy's advertised address only.
+      await waitForHttp(`http://${plan.bootstrap.dataplane.address}:${plan.adminPort}/ready`, child, 180_000);
       options.onReady(plan);
       return child;
     }),

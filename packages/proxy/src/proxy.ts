@@ -93,7 +93,8 @@ export class LoomProxy implements ProxyContext {
 
   /** Binds the admin port; the inbound ports follow once a first snapshot is applied. */
   async start(): Promise<void> {
-    await this.adminListener.listen(this.bootstrap.adminPort, "0.0.0.0");
+    // Peers and the telemetry hub reach this instance at its advertised address; nothing else need see it.
+    await this.adminListener.listen(this.bootstrap.adminPort, this.bootstrap.dataplane.address);
   }
 
   appPool(port: number): UpstreamPool {
@@ -201,7 +202,7 @@ export class LoomProxy implements ProxyContext {
   private async bindInbounds(): Promise<void> {
     for (const inbound of this.bootstrap.dataplane.inbound) {
       const listener = createInboundListener(this, inbound);
-      await listener.listen(inbound.port, "0.0.0.0");
+      await listener.listen(inbound.port, this.bootstrap.dataplane.address);
       this.inboundListeners.push(listener);
     }
   }
