@@ -40,7 +40,7 @@ describe("a real proxy that cannot bind a new outbound port", () => {
     const admin = apiClient(controlPlane.apiUrl, { token: await adminToken(controlPlane.apiUrl) });
     await admin.policies.applyYaml.mutate({ text: MESH_YAML });
     const caFile = generatedRootFiles(controlPlane.dataDir).certFile;
-    const app = await startTrafficApp("backend app", {});
+    const app = await startTrafficApp("backend app", { delayMs: 1 });
     const [inboundPort, firstOutbound, takenOutbound] = await Promise.all([
       freePort(),
       freePort(),
