@@ -1,10 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { applyCommand } from "./commands/apply.ts";
 import { deleteCommand } from "./commands/delete.ts";
+import { describeCommand } from "./commands/describe.ts";
 import { getCommand } from "./commands/get.ts";
 import { historyCommand, rollbackCommand } from "./commands/history.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { loginCommand } from "./commands/login.ts";
+import { rolloutCommand } from "./commands/rollout.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { resolveServer } from "./connection.ts";
 import { describeError, UsageError } from "./errors.ts";
@@ -32,6 +34,8 @@ for (const command of [
   historyCommand,
   rollbackCommand,
   inspectCommand,
+  describeCommand,
+  rolloutCommand,
   tokenCommand,
 ])
   program.addCommand(command(globals));
