@@ -68,7 +68,7 @@ export interface Downstream {
     untilClose: boolean,
     close: boolean,
   ): void;
-  /** Writes response body bytes; false: wait for `waitDrain`. */
+  /** Writes response body bytes (valid only during the call: copied if kept); false: wait for `waitDrain`. */
   writeBody(buffer: Buffer, start: number, end: number): boolean;
   /** Sends whatever of the response is still held back (the head waits for the first body bytes). */
   flush(): void;

@@ -31,12 +31,3 @@ function isHopByHop(name: string): boolean {
       return false;
   }
 }
-
-/** Whether a request carries a body (a retry can only replay one it buffered). */
-export function hasRequestBody(headers: {
-  "content-length"?: string;
-  "transfer-encoding"?: string;
-}): boolean {
-  const length = headers["content-length"];
-  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
-}

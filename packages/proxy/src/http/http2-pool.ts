@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { dial, type PoolOptions } from "./pool.ts";
+import { dial, type PoolOptions } from "./dial.ts";
 
 /** One multiplexed HTTP/2 session per upstream, opened on first use and again after it closes. */
 const sessions = new Map<string, http2.ClientHttp2Session>();

@@ -99,7 +99,8 @@ export class NodeDownstream implements Downstream {
   }
 
   writeBody(buffer: Buffer, start: number, end: number): boolean {
-    return this.res.write(buffer.subarray(start, end));
+    // A copy: the bytes may sit in a read buffer that the next upstream read overwrites.
+    return this.res.write(Buffer.from(buffer.subarray(start, end)));
   }
 
   flush(): void {}

@@ -1,23 +1,9 @@
-import net from "node:net";
-import type { Duplex } from "node:stream";
-import tls from "node:tls";
-import type { TlsMaterial } from "../tls-material.ts";
+import type { PoolOptions } from "./dial.ts";
 import { type ConnectionOwner, UpstreamConnection } from "./upstream-connection.ts";
 
 /** Idle pooled connections close before a typical upstream keep-alive timeout (Node's is 5 s) closes them. */
 const MAX_IDLE_MS = 4_000;
 const MIN_SWEEP_MS = 1_000;
-
-export interface PoolOptions {
-  host: string;
-  port: number;
-  /** mTLS to a peer proxy that must present this SPIFFE ID; absent means plaintext. */
-  tls?: { material: TlsMaterial; expectedIdentity: string };
-  maxSockets: number;
-  connectTimeoutMs: number;
-  idleTimeoutMs: number;
-  alpn?: string[];
-}
 
 /** Waits for a connection when the pool is at its limit. */
 export interface ConnectionWaiter {
@@ -94,7 +80,7 @@ export class UpstreamPool implements ConnectionOwner {
 
   private connect(): UpstreamConnection {
     this.open += 1;
-    return new UpstreamConnection(dial(this.options), this, this.options.tls ? "secureConnect" : "connect");
+    return new UpstreamConnection(this, this.options);
   }
 
   private readonly sweep = (): void => {
@@ -108,24 +94,4 @@ export class UpstreamPool implements ConnectionOwner {
       this.sweeper = undefined;
     }
   };
-}
-
-/** One connection to the endpoint: TCP, or mTLS verifying the peer's SPIFFE ID. */
-export function dial(options: PoolOptions): Duplex {
-  const socket = options.tls
-    ? tls.connect({
-        ...options.tls.material.clientOptions(options.tls.expectedIdentity),
-        host: options.host,
-        port: options.port,
-        ALPNProtocols: options.alpn ?? ["http/1.1"],
-      })
-    : net.connect({ host: options.host, port: options.port, noDelay: true });
-  const timer = setTimeout(() => {
-    const error = new Error(`connect to ${options.host}:${options.port} timed out`) as NodeJS.ErrnoException;
-    error.code = "ECONNECT_TIMEOUT";
-    socket.destroy(error);
-  }, options.connectTimeoutMs);
-  socket.once(options.tls ? "secureConnect" : "connect", () => clearTimeout(timer));
-  socket.once("close", () => clearTimeout(timer));
-  return socket;
 }

@@ -4,7 +4,7 @@ import { type RawConnectionPort, RawDownstream } from "./raw-downstream.ts";
 import { BodyFramer } from "./wire/body.ts";
 import { HttpParseError, parseRequestHead, type RequestHead } from "./wire/head.ts";
 
-export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 /** Pipelined bytes held while a request is in flight before the connection stops reading. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
 

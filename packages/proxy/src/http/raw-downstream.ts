@@ -136,7 +136,8 @@ export class RawDownstream implements Downstream {
       return this.connection.send(head + buffer.toString("latin1", start, end));
     }
     this.flush();
-    return this.connection.send(buffer.subarray(start, end));
+    // A copy: the bytes may sit in a read buffer that the next upstream read overwrites.
+    return this.connection.send(Buffer.from(buffer.subarray(start, end)));
   }
 
   flush(): void {

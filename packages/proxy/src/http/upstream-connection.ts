@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { dial, type PoolOptions } from "./dial.ts";
 import { BodyFramer, type PayloadSink } from "./wire/body.ts";
 import { parseResponseHead, type ResponseHead } from "./wire/head.ts";
 
@@ -11,6 +12,7 @@ export interface UpstreamExchange {
   readonly wantsWireBody: boolean;
   /** `untilClose`: the body has no framing of its own and ends with the connection. */
   onResponseHead(head: ResponseHead, untilClose: boolean): void;
+  /** Body bytes; `buffer` is only valid during the call (plaintext reads share one buffer): copy to keep. */
   onResponseBody(buffer: Buffer, start: number, end: number): void;
   /** The response is complete (the connection may already serve someone else). */
   onResponseEnd(): void;
@@ -46,14 +48,17 @@ export class UpstreamConnection implements PayloadSink {
   /** When it went back to its pool, for the idle timeout. */
   idleSince = 0;
 
+  readonly socket: Duplex;
+
   constructor(
-    readonly socket: Duplex,
     private readonly owner: ConnectionOwner,
-    connectEvent: "connect" | "secureConnect",
+    options: PoolOptions,
   ) {
-    socket.on("data", this.onData);
+    const socket = options.tls ? dial(options) : dial(options, this.onRead);
+    this.socket = socket;
+    if (options.tls) socket.on("data", this.onData);
     socket.on("drain", this.onDrain);
-    socket.once(connectEvent, this.onConnect);
+    socket.once(options.tls ? "secureConnect" : "connect", this.onConnect);
     socket.on("error", this.onSocketError);
     socket.once("close", this.onClose);
   }
@@ -111,6 +116,12 @@ export class UpstreamConnection implements PayloadSink {
     this.exchange?.onResponseBody(buffer, start, end);
   }
 
+  private readonly onRead = (bytes: number, buffer: Buffer): boolean => {
+    this.onData(buffer.subarray(0, bytes));
+    // Reading stops through socket.pause() (backpressure), not through this answer.
+    return true;
+  };
+
   private readonly onData = (chunk: Buffer): void => {
     const exchange = this.exchange;
     if (exchange === undefined) {
@@ -151,7 +162,8 @@ export class UpstreamConnection implements PayloadSink {
         return -1;
       }
       if (head === undefined) {
-        this.partial = at === 0 ? buffer : buffer.subarray(at);
+        // Copied: the bytes may sit in the shared read buffer.
+        this.partial = Buffer.from(buffer.subarray(at));
         return -1;
       }
       at += head.length;

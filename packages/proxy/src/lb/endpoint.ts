@@ -1,5 +1,6 @@
 import type { Endpoint } from "@loom/spec";
-import { type PoolOptions, UpstreamPool } from "../http/pool.ts";
+import type { PoolOptions } from "../http/dial.ts";
+import { UpstreamPool } from "../http/pool.ts";
 
 /** How fast old latency samples fade (Linkerd's peak-EWMA uses a similar decay). */
 const EWMA_DECAY_MS = 10_000;

@@ -1,7 +1,7 @@
 import http from "node:http";
 import net from "node:net";
 import { durationMs, type OutboundSnapshot } from "@loom/spec";
-import { dial } from "../http/pool.ts";
+import { dial } from "../http/dial.ts";
 import type { EndpointState } from "./endpoint.ts";
 
 type HealthCheckSpec = NonNullable<OutboundSnapshot["healthCheck"]>["spec"];
