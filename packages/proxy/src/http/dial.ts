@@ -29,7 +29,8 @@ export function dial(options: PoolOptions, onRead?: (bytes: number, buffer: Buff
     ? tls.connect({
         ...options.tls.material.clientOptions(options.tls.expectedIdentity),
         host: options.host,
-        port: options.port,
+        // Our own TCP socket, for noDelay: Nagle would hold a small write back until the previous one is acknowledged.
+        socket: net.connect({ host: options.host, port: options.port, noDelay: true }),
         ALPNProtocols: options.alpn ?? ["http/1.1"],
       })
     : net.connect({
