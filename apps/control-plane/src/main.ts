@@ -6,8 +6,9 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { ensureInitialAdmin, INITIAL_ADMIN } from "./auth/initial-admin.ts";
 import { createSessionCodec, loadSessionKey } from "./auth/sessions.ts";
-import { issueServerCertificate, openCertificateAuthority } from "./ca/index.ts";
+import { generatedRootFiles, issueServerCertificate, openCertificateAuthority } from "./ca/index.ts";
 import { createDataplaneApi } from "./dataplane/index.ts";
+import { loadTapSecret } from "./dataplane/tap-token.ts";
 import { publishingDataplaneChanges } from "./dataplane-events.ts";
 import { createEventBus } from "./events.ts";
 import { startObservability } from "./observability.ts";
@@ -87,7 +88,13 @@ async function main(): Promise<void> {
         : undefined,
   });
   const events = createEventBus();
+  const tapSecret = await loadTapSecret(
+    env.LOOM_CA_CERT_FILE && env.LOOM_CA_KEY_FILE
+      ? env.LOOM_CA_KEY_FILE
+      : generatedRootFiles(options.dataDir).keyFile,
+  );
   const dataplaneApi = createDataplaneApi({
+    tapSecret,
     store: publishingDataplaneChanges(store, events),
     ca,
     // Replicas share PostgreSQL: writes made through another replica must reach this one's proxies (bound: 1 s).
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
     sessions: createSessionCodec(await loadSessionKey(options.dataDir, env)),
     resources: createResourceWriter({ store, events }),
     trustBundlePem: ca.trustBundlePem,
+    tapSecret,
   };
   const trpc = createHTTPHandler({
     router: appRouter,

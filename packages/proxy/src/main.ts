@@ -79,6 +79,9 @@ function runManaged(proxy: LoomProxy, bootstrap: Bootstrap): () => Promise<void>
         return proxy.applySnapshot(snapshot);
       },
     });
+    client.on("registered", (_id: string, tapToken: string | undefined) =>
+      proxy.setControlPlaneTapToken(tapToken),
+    );
     client.on("disconnected", (error: Error) => process.stderr.write(`control plane: ${error.message}\n`));
     client.start();
     const created = await MeshIdentity.create({

@@ -66,14 +66,22 @@ export class LoomProxy implements ProxyContext {
     this.service = bootstrap.dataplane.service;
     this.version = bootstrap.dataplane.tags.version ?? "unknown";
     this.accessLog = bootstrap.accessLog;
+    this.tapToken = bootstrap.tapToken;
     this.tracing = new Tracing(this.service, bootstrap.tracing.otlpUrl, timer("spanBatchMs"));
     this.adminListener = createAdminListener({
       metrics: this.metrics,
       isReady: () => this.current !== undefined && !this.draining,
       currentSnapshot: () => this.current?.snapshot,
-      tap: createTapHandler(this.tap, { token: bootstrap.tapToken }),
+      tap: createTapHandler(this.tap, { token: () => this.tapToken }),
     });
     if (options.tls) this.setTlsMaterial(options.tls);
+  }
+
+  /** The bootstrap's tapToken wins; otherwise the one the control plane derived for this proxy. */
+  private tapToken: string | undefined;
+
+  setControlPlaneTapToken(token: string | undefined): void {
+    if (this.bootstrap.tapToken === undefined && token) this.tapToken = token;
   }
 
   get config(): ProxyConfig {

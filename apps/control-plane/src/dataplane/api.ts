@@ -16,6 +16,7 @@ import { contentVersion } from "./content-version.ts";
 import { bearerToken, drainBody, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
 import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
 import { dataplanePorts } from "./store-views.ts";
+import { tapTokenFor } from "./tap-token.ts";
 
 export interface DataplaneApiDeps {
   store: Pick<
@@ -23,6 +24,8 @@ export interface DataplaneApiDeps {
     "resources" | "dataplanes" | "dataplaneTokens" | "certificates" | "propagationAcks" | "auditLog"
   >;
   ca: CertificateAuthority;
+  /** Derives each proxy's admin /tap token (sent at registration), so the API can relay its tap. */
+  tapSecret?: Buffer;
   /** Lifetime of the certificates issued to proxies; `timer("certificateTtlMs")` (24 h) by default. */
   certificateTtlMs?: number;
   /**
@@ -109,7 +112,11 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     });
     // A new or changed endpoint: its peers' snapshots change.
     void streams.changed(record.mesh);
-    const answer: RegisterResponse = { dataplaneId: String(record.id), heartbeatIntervalMs };
+    const answer: RegisterResponse = {
+      dataplaneId: String(record.id),
+      heartbeatIntervalMs,
+      ...(deps.tapSecret && { tapToken: tapTokenFor(deps.tapSecret, record.id) }),
+    };
     sendJson(res, 200, answer);
   }
 

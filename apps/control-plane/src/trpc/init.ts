@@ -20,6 +20,8 @@ export interface AppServices {
   trustBundlePem: string;
   /** Metrics, traces and rollouts (the metrics, graph, traces, rollouts and whatIf routers). */
   observability: Observability;
+  /** Derives each proxy's admin /tap token (the tap router relays a proxy's tap with it). */
+  tapSecret?: Buffer;
 }
 
 export interface Context extends AppServices {

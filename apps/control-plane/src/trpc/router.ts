@@ -12,6 +12,7 @@ import { resourcesRouter } from "./routers/resources.ts";
 import { rolloutsRouter } from "./routers/rollouts.ts";
 import { securityRouter } from "./routers/security.ts";
 import { servicesRouter } from "./routers/services.ts";
+import { tapRouter } from "./routers/tap.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { tracesRouter } from "./routers/traces.ts";
 import { usersRouter } from "./routers/users.ts";
@@ -36,6 +37,7 @@ export const appRouter = createRouter({
   traces: tracesRouter,
   rollouts: rolloutsRouter,
   whatIf: whatIfRouter,
+  tap: tapRouter,
 });
 
 export type AppRouter = typeof appRouter;

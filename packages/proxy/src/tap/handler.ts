@@ -6,8 +6,8 @@ import { parseTapFilter, type TapFilter } from "./filter.ts";
 import type { TapHub, TapSubscriber, TapSummary } from "./hub.ts";
 
 export interface TapHandlerOptions {
-  /** `bootstrap.tapToken`; without one the tap is refused to everyone. */
-  token: string | undefined;
+  /** `bootstrap.tapToken`, or a getter (the control plane's token arrives at registration); none refuses all. */
+  token: string | undefined | (() => string | undefined);
   /** Events one stream carries per second, also its burst; what exceeds it is dropped and counted. */
   maxEventsPerSecond?: number;
   /** Streams open at once; each costs a filter call per request, so an admin port cannot be flooded with them. */
@@ -24,11 +24,14 @@ const DROP_REPORT_INTERVAL_MS = 1_000;
  * `event: dropped` once a second. Needs `Authorization: Bearer <tapToken>`.
  */
 export function createTapHandler(hub: TapHub, options: TapHandlerOptions): RequestListener {
-  const expected = options.token === undefined ? undefined : digest(options.token);
+  const current =
+    typeof options.token === "function" ? options.token : () => options.token as string | undefined;
   const maxEventsPerSecond = options.maxEventsPerSecond ?? DEFAULT_MAX_EVENTS_PER_SECOND;
   const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
   return (req, res) => {
     if (req.method !== "GET") return refuse(res, 405, "the tap is read with GET\n", ["Allow", "GET"]);
+    const token = current();
+    const expected = token === undefined ? undefined : digest(token);
     if (!expected) return refuse(res, 403, "the tap is disabled: this proxy's bootstrap sets no tapToken\n");
     if (!presentsToken(req, expected)) {
       return refuse(res, 401, "the tap needs Authorization: Bearer <tapToken>\n", [

@@ -139,7 +139,7 @@ export class XdsClient extends EventEmitter {
     );
     this.#dataplaneId = answer.dataplaneId;
     this.#firstRegistration.resolve(answer.dataplaneId);
-    this.emit("registered", answer.dataplaneId);
+    this.emit("registered", answer.dataplaneId, answer.tapToken);
     return answer.heartbeatIntervalMs;
   }
 

@@ -27,6 +27,8 @@ export type RegisterRequest = z.infer<typeof registerRequestSchema>;
 export const registerResponseSchema = z.object({
   dataplaneId: z.string(),
   heartbeatIntervalMs: z.number().int().positive(),
+  /** The admin /tap bearer token the control plane derives for this proxy (used when the bootstrap sets none). */
+  tapToken: z.string().optional(),
 });
 export type RegisterResponse = z.infer<typeof registerResponseSchema>;
 
