@@ -153,3 +153,89 @@ describe("the HTTP/1.1 fast path (raw sockets, hand-written parser)", () => {
     }
   });
 });
+
+/** An upstream that answers each request with what `answer` returns for its request line, written raw. */
+function rawUpstream(
+  answer: (requestLine: string) => { bytes: string; close: boolean },
+): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    let buffered = "";
+    socket.on("data", (chunk) => {
+      buffered += chunk.toString("latin1");
+      for (let end = buffered.indexOf("\r\n\r\n"); end !== -1; end = buffered.indexOf("\r\n\r\n")) {
+        const requestLine = buffered.slice(0, buffered.indexOf("\r\n"));
+        buffered = buffered.slice(end + 4);
+        const { bytes, close } = answer(requestLine);
+        if (close) socket.end(bytes);
+        else socket.write(bytes);
+      }
+    });
+    socket.on("error", () => {});
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+describe("the HTTP/1.1 fast path against unusual upstream responses", () => {
+  let port: number;
+
+  beforeAll(async () => {
+    const upstream = await rawUpstream((requestLine) => {
+      if (requestLine.startsWith("GET /until-close"))
+        return { bytes: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", close: true };
+      if (requestLine.startsWith("GET /no-content"))
+        return { bytes: "HTTP/1.1 204 No Content\r\n\r\n", close: false };
+      if (requestLine.startsWith("GET /old"))
+        return { bytes: "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold", close: true };
+      if (requestLine.startsWith("GET /interim"))
+        return {
+          bytes:
+            "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+          close: false,
+        };
+      // HEAD and everything else: a length, and a body only for GET.
+      const body = requestLine.startsWith("HEAD") ? "" : "hello";
+      return { bytes: `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n${body}`, close: false };
+    });
+    const address = upstream.address() as net.AddressInfo;
+    port = await freePort();
+    await startProxy(await tempDir(), {
+      name: "web",
+      service: "web",
+      snapshot: snapshot({
+        service: "web",
+        outbounds: [{ service: "raw", port, protocol: "http", endpoints: [endpoint("raw", address.port)] }],
+      }),
+    });
+  });
+
+  it("chunks a response that ends with its upstream connection, keeping the caller's connection", async () => {
+    const answer = await rawExchange(
+      port,
+      "GET /until-close HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    expect(statusLines(answer)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
+    expect(answer).toContain("Transfer-Encoding: chunked\r\n\r\nd\r\nuntil the end\r\n0\r\n\r\n");
+    expect(answer).toMatch(/\r\n\r\nhello$/);
+  });
+
+  it("relays HEAD and 204 answers without a body, skips 1xx interim answers, and speaks HTTP/1.1 for an HTTP/1.0 upstream", async () => {
+    const answer = await rawExchange(
+      port,
+      "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n" +
+        "GET /no-content HTTP/1.1\r\nHost: x\r\n\r\n" +
+        "GET /interim HTTP/1.1\r\nHost: x\r\n\r\n" +
+        "GET /old HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    // Bodies end without a newline here, so status lines are not always at a line start.
+    expect(answer.match(/HTTP\/1\.[01] \d{3}/g)).toEqual([
+      "HTTP/1.1 200",
+      "HTTP/1.1 204",
+      "HTTP/1.1 200",
+      "HTTP/1.1 200",
+    ]);
+    expect(answer).toContain("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 204");
+    expect(answer).not.toContain("103");
+    expect(answer).toContain("Content-Length: 2\r\n\r\nok");
+    expect(answer).toMatch(/\r\n\r\nold$/);
+  });
+});
