@@ -1,0 +1,150 @@
+// npm run bench:propagation [-- --dataplanes N]
+// Propagation: N data-plane connections (real XdsClients) held by a separate process; the time from a policy
+// write's response to the last of the N ACKs of the new config, as the control plane answered them.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { startProcess, stopAll } from "@loom/test-harness";
+import { generatedRootFiles } from "../apps/control-plane/src/ca/index.ts";
+import { adminToken, apiClient, startControlPlane } from "../apps/control-plane/test/api/control-plane.ts";
+
+const flag = process.argv.indexOf("--dataplanes");
+const DATAPLANES = flag >= 0 ? Number(process.argv[flag + 1]) : 1_000;
+const SERVICES = 10;
+const WRITES = 20;
+const GOAL_P99_MS = 250;
+const WRITE_TIMEOUT_MS = 60_000;
+const CONNECT_TIMEOUT_MS = 600_000;
+const POLICY = "bench-propagation";
+
+const now = () => performance.timeOrigin + performance.now();
+const quantile = (sorted: number[], q: number) => sorted[Math.ceil(q * sorted.length) - 1] ?? Number.NaN;
+
+function permissionYaml(write: number): string {
+  return `kind: TrafficPermission
+metadata: { name: ${POLICY} }
+spec:
+  targetRef: { kind: Mesh }
+  from:
+    - targetRef: { kind: Service, name: svc-${write % SERVICES} }
+      action: Deny
+`;
+}
+
+async function main(): Promise<void> {
+  const controlPlane = await startControlPlane();
+  const admin = apiClient(controlPlane.apiUrl, { token: await adminToken(controlPlane.apiUrl) });
+  const services = Array.from({ length: SERVICES }, (_, index) => `svc-${index}`);
+  await admin.policies.applyYaml.mutate({
+    text: [
+      "kind: Mesh\nmetadata: { name: default }\nspec:\n  mtls: { mode: strict }\n",
+      ...services.map(
+        (name) => `kind: Service\nmetadata: { name: ${name} }\nspec: { ports: [{ port: 8080 }] }\n`,
+      ),
+    ].join("---\n"),
+  });
+  const tokens: Record<string, string> = {};
+  for (const service of services)
+    tokens[service] = (await admin.tokens.dataplane.create.mutate({ service })).token;
+  const caPem = await readFile(generatedRootFiles(controlPlane.dataDir).certFile, "utf8");
+
+  // Per dataplane: the version it ACKed last; per write: when each dataplane's ACK of a new version was answered.
+  const current = new Map<string, string>();
+  let changed = new Map<string, number>();
+  let nacks = 0;
+  let connectMs: number | undefined;
+  const dataplanes = await startProcess({
+    name: "dataplanes",
+    command: process.execPath,
+    args: ["--import", "tsx", path.join(import.meta.dirname, "propagation/dataplanes.ts")],
+    env: {
+      LOOM_BENCH_CONFIG: JSON.stringify({
+        url: controlPlane.dataplaneUrl,
+        caPem,
+        tokens,
+        count: DATAPLANES,
+        concurrency: 50,
+      }),
+    },
+  });
+  dataplanes.onLine((line) => {
+    const [what, id = "", version = "", ok, at] = line.split(" ");
+    if (what === "connected") connectMs = Number(version);
+    if (what !== "ack") return;
+    if (ok !== "true") nacks += 1;
+    if (current.get(id) === version) return;
+    current.set(id, version);
+    changed.set(id, Number(at));
+  });
+  const waitUntil = async (done: () => boolean, timeoutMs: number, what: string) => {
+    const deadline = now() + timeoutMs;
+    while (!done()) {
+      if (dataplanes.exitStatus) throw new Error(`the dataplanes process exited:\n${dataplanes.logs()}`);
+      if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await waitUntil(() => connectMs !== undefined, CONNECT_TIMEOUT_MS, `${DATAPLANES} dataplanes to connect`);
+  // Let the snapshots that other dataplanes' arrival caused settle before the first write.
+  let quiet = changed.size;
+  await waitUntil(
+    () => {
+      const settled = changed.size === quiet;
+      quiet = changed.size;
+      changed = settled ? new Map() : changed;
+      return settled;
+    },
+    CONNECT_TIMEOUT_MS,
+    "the first snapshots to settle",
+  ).catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+  const latencies: number[] = [];
+  let version = 0;
+  for (let write = 1; write <= WRITES; write++) {
+    changed = new Map();
+    const { results } = await admin.policies.applyYaml.mutate({ text: permissionYaml(write) });
+    const written = now();
+    version = Number(results[0]?.resourceVersion ?? version + 1);
+    await waitUntil(
+      () => changed.size >= DATAPLANES,
+      WRITE_TIMEOUT_MS,
+      `${DATAPLANES} ACKs of write ${write}`,
+    );
+    latencies.push(Math.max(...changed.values()) - written);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const status = await admin.propagation.status.query({ kind: "TrafficPermission", name: POLICY, version });
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const p50 = quantile(sorted, 0.5);
+  const p99 = quantile(sorted, 0.99);
+  const max = sorted.at(-1) ?? Number.NaN;
+  console.table([
+    {
+      dataplanes: DATAPLANES,
+      services: SERVICES,
+      "connect all (ms)": connectMs,
+      writes: WRITES,
+      "p50 (ms)": Number(p50.toFixed(1)),
+      "p99 (ms)": Number(p99.toFixed(1)),
+      "max (ms)": Number(max.toFixed(1)),
+      "goal p99 (ms)": GOAL_P99_MS,
+      "p99 / goal": Number((p99 / GOAL_P99_MS).toFixed(2)),
+    },
+  ]);
+  console.log(
+    `last write as propagation.status sees it: ${status.acked}/${status.total} acked, ${status.nacked} nacked, ${status.pending} pending; NACKs seen by the dataplanes: ${nacks}`,
+  );
+  console.log(`BENCH propagation.dataplanes ${DATAPLANES}`);
+  console.log(`BENCH propagation.connect_ms ${connectMs}`);
+  console.log(`BENCH propagation.p50_ms ${p50.toFixed(1)}`);
+  console.log(`BENCH propagation.p99_ms ${p99.toFixed(1)}`);
+  console.log(`BENCH propagation.max_ms ${max.toFixed(1)}`);
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+}
