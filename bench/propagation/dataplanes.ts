@@ -15,6 +15,8 @@ interface Config {
   count: number;
   /** How many clients start at once. */
   concurrency: number;
+  /** No new dataplane starts connecting after this long; the line `connected` says how many made it. */
+  connectBudgetMs: number;
 }
 
 const config = JSON.parse(process.env.LOOM_BENCH_CONFIG ?? "{}") as Config;
@@ -96,10 +98,10 @@ const started = now();
 let next = 0;
 await Promise.all(
   Array.from({ length: config.concurrency }, async () => {
-    while (next < config.count) await connect(next++);
+    while (next < config.count && now() - started < config.connectBudgetMs) await connect(next++);
   }),
 );
-report(`connected ${config.count} ${(now() - started).toFixed(0)}`);
+report(`connected ${clients.length} ${(now() - started).toFixed(0)}`);
 
 process.on("SIGTERM", () => {
   void Promise.all(clients.map((client) => client.stop())).finally(() => process.exit(0));
