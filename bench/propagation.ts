@@ -15,7 +15,7 @@ const WRITES = 20;
 const GOAL_P99_MS = 250;
 const WRITE_TIMEOUT_MS = 60_000;
 /** Connecting more dataplanes than this allows is not reasonable on a bench machine: the bench says so and measures those that made it. */
-const CONNECT_BUDGET_MS = 120_000;
+const CONNECT_BUDGET_MS = 60_000;
 const CONNECT_TIMEOUT_MS = CONNECT_BUDGET_MS + 120_000;
 const POLICY = "bench-propagation";
 
@@ -109,11 +109,7 @@ async function main(): Promise<void> {
     const { results } = await admin.policies.applyYaml.mutate({ text: permissionYaml(write) });
     const written = now();
     version = Number(results[0]?.resourceVersion ?? version + 1);
-    await waitUntil(
-      () => changed.size >= DATAPLANES,
-      WRITE_TIMEOUT_MS,
-      `${DATAPLANES} ACKs of write ${write}`,
-    );
+    await waitUntil(() => changed.size >= connected, WRITE_TIMEOUT_MS, `${connected} ACKs of write ${write}`);
     latencies.push(Math.max(...changed.values()) - written);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
