@@ -36,6 +36,25 @@ class SeriesGroup {
     private readonly labels: Labels,
   ) {}
 
+  is(
+    direction: string,
+    source: string,
+    destination: string,
+    version: string,
+    route: string,
+    tls: boolean,
+  ): boolean {
+    const { labels } = this;
+    return (
+      labels.destination === destination &&
+      labels.destination_version === version &&
+      labels.source === source &&
+      labels.route === route &&
+      labels.direction === direction &&
+      labels.tls === (tls ? "true" : "false")
+    );
+  }
+
   record(status: number | undefined, seconds: number): void {
     const index =
       status === undefined || status < 100 || status > 599 ? ERROR_CLASS : Math.floor(status / 100) - 1;
@@ -66,6 +85,8 @@ class SeriesGroup {
 export class RequestMetrics {
   private readonly series: Series[] = [];
   private readonly groups = new Map<string, SeriesGroup>();
+  /** Consecutive requests mostly share their labels: the last group is checked before the map is. */
+  private last: SeriesGroup | undefined;
 
   constructor(registry: Registry) {
     registry.registerMetric(this.counter() as unknown as Metric);
@@ -82,6 +103,11 @@ export class RequestMetrics {
     status: number | undefined,
     seconds: number,
   ): void {
+    const last = this.last;
+    if (last?.is(direction, source, destination, destinationVersion, route, tls)) {
+      last.record(status, seconds);
+      return;
+    }
     const key = `${direction}\u0000${source}\u0000${destination}\u0000${destinationVersion}\u0000${route}\u0000${tls}`;
     let group = this.groups.get(key);
     if (group === undefined) {
@@ -95,6 +121,7 @@ export class RequestMetrics {
       });
       this.groups.set(key, group);
     }
+    this.last = group;
     group.record(status, seconds);
   }
 
