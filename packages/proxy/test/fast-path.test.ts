@@ -129,6 +129,21 @@ describe("the HTTP/1.1 fast path (raw sockets, hand-written parser)", () => {
     expect(answer).toContain("Connection: close\r\n");
   });
 
+  it("keeps upstream connections usable after a caller leaves before its response is written", async () => {
+    for (let i = 0; i < 3; i++) {
+      const leaving = net.connect(outboundPort, "127.0.0.1");
+      leaving.on("error", () => {});
+      leaving.end("GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The pool reuses its most recent connections first: the ones those responses came back on.
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (await request(`http://127.0.0.1:${outboundPort}/after-leave`, { timeoutMs: 3_000 })).status,
+      ).toBe(200);
+    }
+  });
+
   it("leaves HTTP/1.0 and Expect: 100-continue to node:http, which serves them", async () => {
     for (const port of [outboundPort, inboundPort]) {
       const old = await rawExchange(port, "GET /old HTTP/1.0\r\n\r\n");

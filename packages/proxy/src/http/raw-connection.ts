@@ -97,7 +97,8 @@ export class RawConnection implements RawConnectionPort {
   }
 
   send(chunk: Buffer | string): boolean {
-    if (this.dead) return true;
+    // Nothing is waited for on a connection that can no longer be written to (the caller left).
+    if (this.dead || !this.socket.writable) return true;
     return typeof chunk === "string" ? this.socket.write(chunk, "latin1") : this.socket.write(chunk);
   }
 

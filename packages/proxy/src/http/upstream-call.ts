@@ -92,7 +92,7 @@ export class UpstreamCall implements UpstreamExchange, ConnectionWaiter, BodySin
   onResponseBody(buffer: Buffer, start: number, end: number): void {
     if (!this.relaying || this.over) return;
     if (!this.downstream.writeBody(buffer, start, end)) {
-      this.connection?.socket.pause();
+      this.connection?.pauseReading(this);
       this.downstream.waitDrain(this);
     }
   }
@@ -102,7 +102,7 @@ export class UpstreamCall implements UpstreamExchange, ConnectionWaiter, BodySin
   }
 
   onDownstreamDrain(): void {
-    this.connection?.socket.resume();
+    this.connection?.resumeReading(this);
   }
 
   onResponseEnd(): void {

@@ -43,6 +43,8 @@ export class UpstreamConnection implements PayloadSink {
   private requestEnded = false;
   private closed = false;
   private connected = false;
+  /** Paused for the caller's backpressure; a connection never goes back to its pool paused. */
+  private readingPaused = false;
   /** Requests this connection carried, the current one included. */
   requests = 0;
   /** When it went back to its pool, for the idle timeout. */
@@ -99,6 +101,18 @@ export class UpstreamConnection implements PayloadSink {
     if (exchange !== this.exchange) return;
     this.requestEnded = true;
     if (this.head !== undefined && this.framer.done) this.complete();
+  }
+
+  /** Stops reading until `resumeReading`: the exchange's caller is not taking the response fast enough. */
+  pauseReading(exchange: UpstreamExchange): void {
+    if (exchange !== this.exchange || this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(exchange: UpstreamExchange): void {
+    if (exchange !== this.exchange) return;
+    this.resume();
   }
 
   /** Gives up on the exchange: the connection cannot be trusted to be at a message boundary any more. */
@@ -198,12 +212,20 @@ export class UpstreamConnection implements PayloadSink {
       exchange.onResponseEnd();
       return;
     }
+    // Its last bytes may have been read while the caller pushed back: the next exchange must be read.
+    this.resume();
     this.exchange = undefined;
     this.head = undefined;
     const reusable = !head.close && !this.framer.endsWithConnection && !this.closed;
     if (reusable) this.owner.release(this);
     else this.socket.destroy();
     exchange.onResponseEnd();
+  }
+
+  private resume(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this.socket.resume();
   }
 
   private fail(): void {
