@@ -4,6 +4,7 @@ import {
   type Mesh,
   meshSpecSchema,
   type PolicyTarget,
+  permissionDecision,
   type Resource,
   resolvePrecedence,
   type TargetRef,
@@ -13,7 +14,6 @@ import {
 import { snapshotBuilder } from "../dataplane/build-snapshot.ts";
 import type { MetricsBackend, TrafficStats } from "../telemetry/metrics-backend.ts";
 import { METRICS_WINDOWS_MS } from "../telemetry/windows.ts";
-import { permissionDecision } from "./permission-decision.ts";
 
 /** The traffic a proposal is weighed against. */
 export const WHAT_IF_WINDOW = "15m" as const;

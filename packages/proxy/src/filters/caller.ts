@@ -1,10 +1,4 @@
-import type { CallerRef } from "@loom/spec";
-import { UNKNOWN_SOURCE } from "@loom/spec";
-
-/** Whether a policy's `from` entry names this caller (the service in its SPIFFE ID, or "unknown"). */
-export function callerMatches(ref: CallerRef, source: string): boolean {
-  return ref.kind === "Mesh" || (source !== UNKNOWN_SOURCE && ref.name === source);
-}
+import { type CallerRef, callerMatches } from "@loom/spec";
 
 /** A policy with no `from` list applies to every caller. */
 export function appliesToCaller(

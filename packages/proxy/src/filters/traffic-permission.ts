@@ -1,5 +1,4 @@
-import type { InboundSnapshot, PermissionAction, PermissionRule } from "@loom/spec";
-import { callerMatches } from "./caller.ts";
+import { decidingPermissionRule, type InboundSnapshot, type PermissionAction } from "@loom/spec";
 import { type Rejection, reject } from "./rejection.ts";
 
 type AppliedPermission = NonNullable<InboundSnapshot["trafficPermission"]>;
@@ -19,17 +18,8 @@ export class TrafficPermissionFilter {
   }
 
   check(source: string, method: string, path: string): Rejection | undefined {
-    const rule = this.policy?.spec.from.find((candidate) => ruleMatches(candidate, source, method, path));
+    const rule = this.policy && decidingPermissionRule(this.policy.spec.from, source, { method, path });
     if (rule) return rule.action === "Allow" ? undefined : this.denied;
     return this.meshDefault === "Allow" ? undefined : this.deniedByDefault;
   }
-}
-
-function ruleMatches(rule: PermissionRule, source: string, method: string, path: string): boolean {
-  if (!callerMatches(rule.targetRef, source)) return false;
-  const match = rule.match;
-  if (!match) return true;
-  if (match.methods.length > 0 && !match.methods.includes(method as (typeof match.methods)[number]))
-    return false;
-  return match.paths.length === 0 || match.paths.some((prefix) => path.startsWith(prefix));
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MESH, type PermissionAction, type TrafficPermission } from "@loom/spec";
+import { DEFAULT_MESH, type PermissionAction, permissionDecision, type TrafficPermission } from "@loom/spec";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 
@@ -15,8 +15,7 @@ export interface PermissionCell {
 /**
  * Who may call whom in one mesh: rows are callers (registered services and callers seen in traffic), columns
  * the registered services. The policy in force per destination comes from the control plane (policies.inForce,
- * its precedence rule); within it, as in the proxy's filter, the first rule naming the caller (or the whole
- * mesh) decides, else the mesh default.
+ * its precedence rule); within it the spec's permissionDecision, the proxy's own rule, decides.
  */
 export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
   const trpc = useTRPC();
@@ -42,13 +41,11 @@ export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
   function cell(source: string, destination: string): PermissionCell {
     const index = destinations.indexOf(destination);
     const policy = inForce[index]?.data?.inForce as TrafficPermission | null | undefined;
-    const rule = policy?.spec.from.find(
-      (candidate) => candidate.targetRef.kind === "Mesh" || candidate.targetRef.name === source,
-    );
+    const { action, rule, narrowed } = permissionDecision(policy, meshDefault, source);
     return {
-      action: rule?.action ?? meshDefault,
+      action,
       decidedBy: rule ? (policy ?? undefined) : undefined,
-      narrowed: (rule?.match?.methods.length ?? 0) > 0 || (rule?.match?.paths.length ?? 0) > 0,
+      narrowed,
       observedRps: observed.get(`${source}->${destination}`),
     };
   }
