@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { CONSOLE_DIR, NEXT_BIN } from "./paths.ts";
+import { CONSOLE_DIR, CONSOLE_ENV, NEXT_BIN } from "./paths.ts";
 
 /**
  * vitest globalSetup: one production build of the console for every e2e file (each then runs `next start`).
@@ -14,7 +14,7 @@ export default async function buildConsole(): Promise<void> {
   const started = performance.now();
   const build = spawn(process.execPath, [NEXT_BIN, "build"], {
     cwd: CONSOLE_DIR,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, ...CONSOLE_ENV },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,5 +1,5 @@
 import { freePort, type ProcessHandle, startProcess } from "@loom/test-harness";
-import { CONSOLE_DIR, NEXT_BIN } from "./paths.ts";
+import { CONSOLE_DIR, CONSOLE_ENV, NEXT_BIN } from "./paths.ts";
 
 export interface RunningConsole {
   process: ProcessHandle;
@@ -17,7 +17,7 @@ export async function startConsole(controlPlaneUrl: string): Promise<RunningCons
     command: process.execPath,
     args: [NEXT_BIN, "start", "--hostname", "127.0.0.1", "--port", String(port)],
     cwd: CONSOLE_DIR,
-    env: { LOOM_CP_URL: controlPlaneUrl, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...CONSOLE_ENV, LOOM_CP_URL: controlPlaneUrl },
     ready: { url: `${url}/sign-in` },
     readyTimeoutMs: 60_000,
   });
