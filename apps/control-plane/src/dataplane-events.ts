@@ -40,6 +40,16 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
         known.delete(id);
         publish("online", { id, mesh });
       },
+      async markSeenMany(ids, at) {
+        await dataplanes.markSeenMany(ids, at);
+        const known = await knownOffline();
+        for (const id of ids) {
+          const mesh = known.get(id);
+          if (mesh === undefined) continue;
+          known.delete(id);
+          publish("online", { id, mesh });
+        }
+      },
       async markOffline(id) {
         await dataplanes.markOffline(id);
         const record = await dataplanes.get(id);
@@ -72,6 +82,19 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
         const record = await dataplanes.get(report.dataplaneId);
         if (record !== null) publish(report.ok ? "acked" : "nacked", record);
         return ack;
+      },
+      async recordMany(reports) {
+        await propagationAcks.recordMany(reports);
+        const records = new Map(
+          (await dataplanes.getMany(reports.map((report) => report.dataplaneId))).map((record) => [
+            record.id,
+            record,
+          ]),
+        );
+        for (const report of reports) {
+          const record = records.get(report.dataplaneId);
+          if (record) publish(report.ok ? "acked" : "nacked", record);
+        }
       },
     },
   };

@@ -11,12 +11,13 @@ import {
   timer,
 } from "@loom/spec";
 import { type CertificateAuthority, CsrRejectedError, signWorkloadCsr } from "../ca/index.ts";
-import type { DataplaneRecord, DataplaneTokenRecord, Store } from "../store/index.ts";
+import type { AckReport, DataplaneRecord, DataplaneTokenRecord, Store } from "../store/index.ts";
 import { contentVersion } from "./content-version.ts";
 import { bearerToken, drainBody, HttpError, parseOrThrow, readBody, sendJson } from "./http-io.ts";
 import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
 import { dataplanePorts } from "./store-views.ts";
 import { tapTokenFor } from "./tap-token.ts";
+import { WriteBatch } from "./write-batch.ts";
 
 export interface DataplaneApiDeps {
   store: Pick<
@@ -62,6 +63,10 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
   // A connected proxy must be seen more often than the offline cutoff, whatever the keep-alive setting.
   const heartbeatIntervalMs = Math.min(timer("streamKeepAliveMs"), Math.floor(offlineAfterMs / 2));
   const streams = new SnapshotStreams({ store, ca, onError });
+  // A write per ACK or heartbeat is what a thousand proxies cannot afford: a config change makes all of them
+  // ACK within milliseconds, so reports and liveness marks are written a few milliseconds' worth at a time.
+  const acks = new WriteBatch<AckReport>((reports) => store.propagationAcks.recordMany(reports));
+  const seen = new WriteBatch<number>((ids) => store.dataplanes.markSeenMany([...new Set(ids)]));
 
   async function authenticate(req: IncomingMessage): Promise<{ token: string; scope: DataplaneTokenRecord }> {
     const token = bearerToken(req);
@@ -127,7 +132,7 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
       Object.fromEntries(new URL(req.url ?? "", "http://x").searchParams),
     );
     const record = await ownDataplane(scope, query.dataplaneId);
-    await store.dataplanes.markSeen(record.id);
+    await seen.add(record.id);
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache, no-transform",
@@ -144,23 +149,35 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     };
     res.on("close", () => {
       // The offline countdown starts when the stream goes, not at the last heartbeat before it.
-      if (streams.close(session)) store.dataplanes.markSeen(record.id).catch(onError);
+      if (streams.close(session)) seen.add(record.id).catch(onError);
     });
     // Rebuilds the mesh: this proxy gets its snapshot, and peers learn of it if it was offline until now.
     await streams.open(session);
   }
 
   async function ack(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { scope } = await authenticate(req);
+    const token = bearerToken(req);
     const report = await readBody(req, ackRequestSchema);
-    const record = await ownDataplane(scope, report.dataplaneId);
-    await store.propagationAcks.record({
-      dataplaneId: record.id,
+    const dataplaneId = await ackingDataplane(token, report.dataplaneId);
+    await acks.add({
+      dataplaneId,
       version: report.version,
       ok: report.ok,
       error: report.ok ? undefined : report.error,
     });
     res.writeHead(204).end();
+  }
+
+  /**
+   * The proxy an ACK is for. The usual case needs no store read: the proxy's open stream was opened with this
+   * very token, which was checked then, for this proxy, and is checked again at every heartbeat.
+   */
+  async function ackingDataplane(token: string, id: string): Promise<number> {
+    const session = /^\d+$/.test(id) ? streams.session(Number(id)) : undefined;
+    if (session?.token === token) return session.dataplaneId;
+    const scope = await store.dataplaneTokens.verify(token);
+    if (!scope) throw new HttpError(401, "the dataplane token is invalid or revoked");
+    return (await ownDataplane(scope, id)).id;
   }
 
   async function csr(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,17 +215,20 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
 
   /** Keep-alive comments double as the liveness signal; a revoked token loses its open streams here too. */
   async function heartbeat(): Promise<void> {
-    const verdicts = new Map<string, Promise<DataplaneTokenRecord | null>>();
-    for (const session of [...streams.sessions]) {
-      session.res.write(": keepalive\n\n");
-      let verdict = verdicts.get(session.token);
-      if (!verdict) {
-        verdict = store.dataplaneTokens.verify(session.token);
-        verdicts.set(session.token, verdict);
+    const sessions = [...streams.sessions];
+    const tokens = [...new Set(sessions.map((session) => session.token))];
+    const verdicts = await Promise.all(tokens.map((token) => store.dataplaneTokens.verify(token)));
+    const valid = new Set(tokens.filter((_, index) => verdicts[index] !== null));
+    const alive: number[] = [];
+    for (const session of sessions) {
+      if (!valid.has(session.token)) {
+        session.res.end();
+        continue;
       }
-      if (await verdict) await store.dataplanes.markSeen(session.dataplaneId);
-      else session.res.end();
+      session.res.write(": keepalive\n\n");
+      alive.push(session.dataplaneId);
     }
+    await store.dataplanes.markSeenMany(alive);
   }
 
   async function sweepOffline(): Promise<void> {

@@ -6,7 +6,6 @@ import {
   type Kind,
   type Mesh,
   meshSpecSchema,
-  type Outbound,
   type OutboundSnapshot,
   type PolicyKind,
   type PolicyTarget,
@@ -19,7 +18,7 @@ import {
   type Tags,
   type TrafficRoute,
 } from "@loom/spec";
-import { contentVersion } from "./content-version.ts";
+import { contentVersion, textDigest } from "./content-version.ts";
 
 /** What every snapshot of a mesh is built from. */
 export interface MeshState {
@@ -44,7 +43,7 @@ const DEFAULT_PROTOCOL: Protocol = "http";
  * the version (a digest of the content) is the same on every replica for the same inputs.
  */
 export function buildSnapshot({ dataplane, ...state }: BuildSnapshotInput): Snapshot {
-  return snapshotBuilder(state)(dataplane);
+  return serializedSnapshotBuilder(state)(dataplane).snapshot();
 }
 
 /**
@@ -52,6 +51,24 @@ export function buildSnapshot({ dataplane, ...state }: BuildSnapshotInput): Snap
  * outbounds, so a mesh-wide rebuild computes each of those once.
  */
 export function snapshotBuilder(state: MeshState): (dataplane: Dataplane) => Snapshot {
+  const build = serializedSnapshotBuilder(state);
+  return (dataplane) => build(dataplane).snapshot();
+}
+
+/** A snapshot's version, and the snapshot as an object or as its JSON text, built only when asked for. */
+export interface SerializedSnapshot {
+  version: string;
+  snapshot(): Snapshot;
+  /** Exactly `JSON.stringify(snapshot())`, assembled from pieces serialised once per mesh rebuild. */
+  json(): string;
+}
+
+/**
+ * snapshotBuilder for the stream fan-out: a thousand proxies of ten services share ten outbounds and a few
+ * inbounds, so the version is a digest of the digests of those shared pieces and costs a few hundred bytes of
+ * hashing per proxy; the full text is assembled only for the proxies whose version moved.
+ */
+export function serializedSnapshotBuilder(state: MeshState): (dataplane: Dataplane) => SerializedSnapshot {
   const meshes = new Map<string, MeshView>();
   return (dataplane) => {
     const meshName = dataplane.metadata.mesh;
@@ -64,13 +81,26 @@ export function snapshotBuilder(state: MeshState): (dataplane: Dataplane) => Sna
   };
 }
 
+/** A part of the snapshot shared by many proxies, serialised and digested once. */
+class Piece<T> {
+  readonly json: string;
+  readonly digest: string;
+  constructor(readonly value: T) {
+    this.json = JSON.stringify(value);
+    this.digest = textDigest(this.json);
+  }
+}
+
+type OutboundShared = Omit<OutboundSnapshot, "service" | "port">;
+
 class MeshView {
   readonly #spec: Mesh["spec"];
-  readonly #trustBundle: string;
   readonly #resources: readonly Resource[];
+  readonly #mesh: Piece<Snapshot["mesh"]>;
   readonly #peersByService = new Map<string, Dataplane[]>();
-  readonly #inbounds = new Map<string, InboundSnapshot>();
-  readonly #outbounds = new Map<string, OutboundSnapshot>();
+  readonly #inbounds = new Map<string, Piece<InboundSnapshot>>();
+  /** Per destination service: everything of an outbound but its service and local port. */
+  readonly #outbounds = new Map<string, Piece<OutboundShared>>();
 
   constructor(
     readonly name: string,
@@ -80,7 +110,11 @@ class MeshView {
       (resource) => resource.kind === "Mesh" && resource.metadata.name === name,
     );
     this.#spec = meshResource?.kind === "Mesh" ? meshResource.spec : meshSpecSchema.parse({});
-    this.#trustBundle = this.#spec.mtls.mode === "off" ? "" : state.trustBundle;
+    this.#mesh = new Piece({
+      name,
+      spec: this.#spec,
+      trustBundle: this.#spec.mtls.mode === "off" ? "" : state.trustBundle,
+    });
     this.#resources = state.resources.filter((resource) => resource.metadata.mesh === name);
     for (const peer of state.dataplanes) {
       if (peer.metadata.mesh !== name) continue;
@@ -90,66 +124,93 @@ class MeshView {
     }
   }
 
-  snapshotFor(dataplane: Dataplane): Snapshot {
-    const content: Omit<Snapshot, "version"> = {
-      formatVersion: SNAPSHOT_FORMAT_VERSION,
-      dataplane: {
-        name: dataplane.metadata.name,
-        mesh: this.name,
-        namespace: dataplane.metadata.namespace,
-        service: dataplane.spec.service,
-        tags: sortedTags(dataplane.spec.tags),
-      },
-      mesh: { name: this.name, spec: this.#spec, trustBundle: this.#trustBundle },
-      inbound: this.#inbound({ service: dataplane.spec.service, tags: dataplane.spec.tags }),
-      outbounds: dataplane.spec.outbounds.map((outbound) => this.#outbound(outbound)),
+  snapshotFor(dataplane: Dataplane): SerializedSnapshot {
+    const self: Snapshot["dataplane"] = {
+      name: dataplane.metadata.name,
+      mesh: this.name,
+      namespace: dataplane.metadata.namespace,
+      service: dataplane.spec.service,
+      tags: sortedTags(dataplane.spec.tags),
     };
-    return { ...content, version: contentVersion(content) };
+    const inbound = this.#inbound({ service: dataplane.spec.service, tags: dataplane.spec.tags });
+    const outbounds = dataplane.spec.outbounds.map((outbound) => ({
+      service: outbound.service,
+      port: outbound.port,
+      shared: this.#outbound(outbound.service),
+    }));
+    const selfJson = JSON.stringify(self);
+    const version = contentVersion([
+      SNAPSHOT_FORMAT_VERSION,
+      selfJson,
+      this.#mesh.digest,
+      inbound.digest,
+      outbounds.map(({ service, port, shared }) => [service, port, shared.digest]),
+    ]);
+    return {
+      version,
+      snapshot: () => ({
+        formatVersion: SNAPSHOT_FORMAT_VERSION,
+        dataplane: self,
+        mesh: this.#mesh.value,
+        inbound: inbound.value,
+        outbounds: outbounds.map(({ service, port, shared }) => ({ service, port, ...shared.value })),
+        version,
+      }),
+      json: () => {
+        const outboundsJson = outbounds.map(
+          // The shared part always has `protocol`, so its JSON is never the bare `{}`.
+          ({ service, port, shared }) =>
+            `{"service":${JSON.stringify(service)},"port":${JSON.stringify(port)},${shared.json.slice(1)}`,
+        );
+        return (
+          `{"formatVersion":${JSON.stringify(SNAPSHOT_FORMAT_VERSION)},"dataplane":${selfJson},` +
+          `"mesh":${this.#mesh.json},"inbound":${inbound.json},"outbounds":[${outboundsJson.join(",")}],` +
+          `"version":${JSON.stringify(version)}}`
+        );
+      },
+    };
   }
 
-  #inbound(self: Required<PolicyTarget>): InboundSnapshot {
+  #inbound(self: Required<PolicyTarget>): Piece<InboundSnapshot> {
     const key = `${self.service}\n${JSON.stringify(sortedTags(self.tags))}`;
     let inbound = this.#inbounds.get(key);
     if (!inbound) {
-      inbound = {
+      inbound = new Piece({
         trafficPermission: applied(this.#inForce("TrafficPermission", self)),
         rateLimit: applied(this.#inForce("RateLimit", self)),
         faultInjection: applied(this.#inForce("FaultInjection", self)),
-      };
+      });
       this.#inbounds.set(key, inbound);
     }
     return inbound;
   }
 
-  #outbound(outbound: Outbound): OutboundSnapshot {
-    const key = `${outbound.service}:${outbound.port}`;
-    let snapshot = this.#outbounds.get(key);
-    if (!snapshot) {
-      snapshot = this.#buildOutbound(outbound);
-      this.#outbounds.set(key, snapshot);
+  #outbound(service: string): Piece<OutboundShared> {
+    let shared = this.#outbounds.get(service);
+    if (!shared) {
+      shared = new Piece(this.#buildOutbound(service));
+      this.#outbounds.set(service, shared);
     }
-    return snapshot;
+    return shared;
   }
 
-  #buildOutbound(outbound: Outbound): OutboundSnapshot {
+  #buildOutbound(service: string): OutboundShared {
     // Outbound policies concern the destination service as a whole, which no ServiceSubset selects.
-    const destination: PolicyTarget = { service: outbound.service };
+    const destination: PolicyTarget = { service };
     const route = this.#inForce("TrafficRoute", destination);
     const timeout = this.#inForce("Timeout", destination);
     const retry = this.#inForce("Retry", destination);
-    const services = [...new Set([outbound.service, ...(route ? servicesNamedBy(route) : [])])].sort();
+    const services = [...new Set([service, ...(route ? servicesNamedBy(route) : [])])].sort();
     return {
-      service: outbound.service,
-      port: outbound.port,
-      protocol: this.#protocol(outbound.service),
+      protocol: this.#protocol(service),
       route: route && { name: route.metadata.name, rules: route.spec.rules },
       // The snapshot carries the Timeout and Retry configs alone: their targetRef was used up by precedence.
       timeout: timeout && { name: timeout.metadata.name, spec: withoutTargetRef(timeout.spec) },
       retry: retry && { name: retry.metadata.name, spec: withoutTargetRef(retry.spec) },
       circuitBreaker: applied(this.#inForce("CircuitBreaker", destination)),
       healthCheck: applied(this.#inForce("HealthCheck", destination)),
-      endpoints: services.flatMap((service) =>
-        (this.#peersByService.get(service) ?? []).flatMap((peer) => this.#endpointOf(peer)).sort(byDataplane),
+      endpoints: services.flatMap((name) =>
+        (this.#peersByService.get(name) ?? []).flatMap((peer) => this.#endpointOf(peer)).sort(byDataplane),
       ),
     };
   }

@@ -5,5 +5,10 @@ import { createHash } from "node:crypto";
  * fixed key order (records such as tags sorted), so equal content always serialises to equal text.
  */
 export function contentVersion(content: unknown): string {
-  return createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 16);
+  return textDigest(JSON.stringify(content));
+}
+
+/** The same digest of text already serialised. */
+export function textDigest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }

@@ -1,9 +1,8 @@
 import type { ServerResponse } from "node:http";
-import type { Snapshot } from "@loom/spec";
 import type { CertificateAuthority } from "../ca/index.ts";
 import { toResource } from "../resources/to-resource.ts";
 import type { Store } from "../store/index.ts";
-import { snapshotBuilder } from "./build-snapshot.ts";
+import { type SerializedSnapshot, serializedSnapshotBuilder } from "./build-snapshot.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { dataplaneResource } from "./store-views.ts";
 
@@ -35,6 +34,11 @@ export class SnapshotStreams {
 
   get sessions(): Iterable<StreamSession> {
     return this.#sessions.values();
+  }
+
+  /** The proxy's open stream, if it has one. */
+  session(dataplaneId: number): StreamSession | undefined {
+    return this.#sessions.get(dataplaneId);
   }
 
   /** Adds a stream (replacing an older one of the same proxy) and sends it its snapshot if it lacks it. */
@@ -80,7 +84,7 @@ export class SnapshotStreams {
       this.deps.store.dataplanes.list({ mesh, status: "online" }),
     ]);
     const onlineById = new Map(online.map((record) => [record.id, dataplaneResource(record)]));
-    const build = snapshotBuilder({
+    const build = serializedSnapshotBuilder({
       // The same conversion as propagation progress, so both compute the same versions.
       resources: [...inMesh, ...meshes.filter((meshResource) => meshResource.metadata.mesh !== mesh)].map(
         toResource,
@@ -100,15 +104,15 @@ export class SnapshotStreams {
     // Marked offline while its stream was open (a stalled heartbeat, another replica's sweep): it is plainly
     // alive, so it comes back, and the mesh is rebuilt once more (queued: this rebuild is still running).
     if (connectedButOffline.length > 0) {
-      await Promise.all(
-        connectedButOffline.map((session) => this.deps.store.dataplanes.markSeen(session.dataplaneId)),
+      await this.deps.store.dataplanes.markSeenMany(
+        connectedButOffline.map((session) => session.dataplaneId),
       );
       void this.#rebuildTask(mesh).request();
     }
   }
 }
 
-function send(session: StreamSession, snapshot: Snapshot): void {
+function send(session: StreamSession, snapshot: SerializedSnapshot): void {
   session.sentVersion = snapshot.version;
-  session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${JSON.stringify(snapshot)}\n\n`);
+  session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${snapshot.json()}\n\n`);
 }

@@ -1,4 +1,4 @@
-import { buildSnapshot, dataplaneResource } from "../dataplane/index.ts";
+import { dataplaneResource, serializedSnapshotBuilder } from "../dataplane/index.ts";
 import { NotFoundError, type ResourceKey, type Store } from "../store/index.ts";
 import { toResource } from "./to-resource.ts";
 
@@ -44,33 +44,30 @@ export async function propagationProgress(
   ]);
   const resources = [...inMesh, ...meshes.filter((mesh) => mesh.metadata.mesh !== key.mesh)].map(toResource);
   const dataplanes = online.map(dataplaneResource);
-
-  const states = await Promise.all(
-    online.map(async (record, index) => {
-      const reports = await store.propagationAcks.listForDataplane(record.id);
-      const latest = reports.find((report) => report.at >= revision.at);
-      const expected = buildSnapshot({
-        resources,
-        dataplanes,
-        dataplane: dataplanes[index] ?? dataplaneResource(record),
-        trustBundle: trustBundlePem,
-      }).version;
-      const state: ProxyPropagation = latest
-        ? latest.ok
-          ? "acked"
-          : "nacked"
-        : record.ackedVersion === expected
-          ? "acked"
-          : "pending";
-      return {
-        id: record.id,
-        name: record.name,
-        service: record.service,
-        state,
-        error: state === "nacked" ? (latest?.error ?? null) : null,
-      };
-    }),
+  // One builder for the mesh (shared pieces computed once) and one query for every proxy's reports: O(n).
+  const build = serializedSnapshotBuilder({ resources, dataplanes, trustBundle: trustBundlePem });
+  const latestReports = await store.propagationAcks.latestSince(
+    online.map((record) => record.id),
+    revision.at,
   );
+
+  const states = online.map((record, index) => {
+    const latest = latestReports.get(record.id);
+    const state: ProxyPropagation = latest
+      ? latest.ok
+        ? "acked"
+        : "nacked"
+      : record.ackedVersion === build(dataplanes[index] ?? dataplaneResource(record)).version
+        ? "acked"
+        : "pending";
+    return {
+      id: record.id,
+      name: record.name,
+      service: record.service,
+      state,
+      error: state === "nacked" ? (latest?.error ?? null) : null,
+    };
+  });
   const count = (state: ProxyPropagation) => states.filter((entry) => entry.state === state).length;
   return {
     version,

@@ -48,6 +48,9 @@ export function toDataplaneRecord(row: DataplaneRow): DataplaneRecord {
   };
 }
 
+/** Under SQLite's bound of 999 parameters per statement. */
+const IDS_PER_STATEMENT = 500;
+
 /** Running proxy instances as they registered; resource-style Dataplane objects live in resources. */
 export function createDataplaneRepository(prisma: StoreClient) {
   async function setStatus(id: number, status: DataplaneStatus, at?: Date): Promise<void> {
@@ -81,6 +84,28 @@ export function createDataplaneRepository(prisma: StoreClient) {
     /** A heartbeat: marks the proxy online as of `at`. */
     async markSeen(id: number, at: Date = new Date()): Promise<void> {
       await setStatus(id, "online", at);
+    },
+
+    /** Heartbeats of many proxies in one statement per few hundred; ids that no longer exist are skipped. */
+    async markSeenMany(ids: readonly number[], at: Date = new Date()): Promise<void> {
+      for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) {
+        await prisma.dataplane.updateMany({
+          where: { id: { in: ids.slice(start, start + IDS_PER_STATEMENT) } },
+          data: { status: "online", lastSeenAt: at },
+        });
+      }
+    },
+
+    /** The records of `ids` that exist, in no particular order. */
+    async getMany(ids: readonly number[]): Promise<DataplaneRecord[]> {
+      const records: DataplaneRecord[] = [];
+      for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) {
+        const rows = await prisma.dataplane.findMany({
+          where: { id: { in: ids.slice(start, start + IDS_PER_STATEMENT) } },
+        });
+        records.push(...rows.map(toDataplaneRecord));
+      }
+      return records;
     },
 
     async markOffline(id: number): Promise<void> {

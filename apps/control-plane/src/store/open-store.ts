@@ -55,7 +55,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     dataplaneTokens: createDataplaneTokenRepository(prisma),
     certificates: createCertificateRepository(prisma),
     users: createUserRepository(prisma),
-    propagationAcks: createPropagationAckRepository(prisma),
+    propagationAcks: createPropagationAckRepository(prisma, target.provider),
     rolloutStates: createRolloutStateRepository(prisma),
     close: () => prisma.$disconnect(),
   };

@@ -1,5 +1,6 @@
+import type { StoreProvider } from "./database-target.ts";
 import type { PropagationAck as PropagationAckRow } from "./generated/sqlite/client.ts";
-import type { StoreClient } from "./prisma-client.ts";
+import type { StoreClient, StoreTransaction } from "./prisma-client.ts";
 
 export type PropagationAckRecord = PropagationAckRow;
 
@@ -11,8 +12,44 @@ export interface AckReport {
   error?: string;
 }
 
+/** Reports per statement: five parameters each, under SQLite's bound of 999 parameters per statement. */
+const REPORTS_PER_STATEMENT = 150;
+
 /** ACKs and NACKs of snapshot versions, the raw material of propagation progress. */
-export function createPropagationAckRepository(prisma: StoreClient) {
+export function createPropagationAckRepository(prisma: StoreClient, provider: StoreProvider) {
+  const placeholder = provider === "sqlite" ? () => "?" : (index: number) => `$${index}`;
+
+  /**
+   * One UPDATE for many proxies' acked version / last NACK (each proxy its own value): Prisma would need one
+   * statement per proxy, which is what made a thousand ACKs take seconds.
+   */
+  async function updateDataplanes(tx: StoreTransaction, reports: readonly AckReport[]): Promise<void> {
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return placeholder(params.length);
+    };
+    const acked = reports.filter((report) => report.ok);
+    const ackedVersion = acked.map(
+      (report) => `WHEN ${param(report.dataplaneId)} THEN ${param(report.version)}`,
+    );
+    const lastNack = reports.map((report) =>
+      report.ok
+        ? `WHEN ${param(report.dataplaneId)} THEN NULL`
+        : `WHEN ${param(report.dataplaneId)} THEN ${param(report.error ?? "rejected without a reason")}`,
+    );
+    const ids = reports.map((report) => param(report.dataplaneId));
+    const setAcked =
+      ackedVersion.length > 0
+        ? `"ackedVersion" = CASE "id" ${ackedVersion.join(" ")} ELSE "ackedVersion" END, `
+        : "";
+    await tx.$executeRawUnsafe(
+      `UPDATE "Dataplane" SET ${setAcked}"lastNack" = CASE "id" ${lastNack.join(" ")} ELSE "lastNack" END ` +
+        `WHERE "id" IN (${ids.join(", ")})`,
+      ...params,
+    );
+  }
+
   return {
     /** Records the report and, in the same transaction, the proxy's acked version or last NACK. */
     async record({ dataplaneId, version, ok, error }: AckReport): Promise<PropagationAckRecord> {
@@ -28,6 +65,51 @@ export function createPropagationAckRepository(prisma: StoreClient) {
         });
         return ack;
       });
+    },
+
+    /**
+     * Records many reports in one transaction, as `record` would one by one (a later report of the same
+     * proxy wins). All or nothing: a report of a proxy that no longer exists fails the whole batch.
+     */
+    async recordMany(reports: readonly AckReport[]): Promise<void> {
+      if (reports.length === 0) return;
+      const latest = [...new Map(reports.map((report) => [report.dataplaneId, report])).values()];
+      await prisma.$transaction(async (tx) => {
+        for (let start = 0; start < reports.length; start += REPORTS_PER_STATEMENT) {
+          await tx.propagationAck.createMany({
+            data: reports
+              .slice(start, start + REPORTS_PER_STATEMENT)
+              .map(({ dataplaneId, version, ok, error }) => ({
+                dataplaneId,
+                version,
+                ok,
+                error: ok ? null : error,
+              })),
+          });
+        }
+        for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
+          await updateDataplanes(tx, latest.slice(start, start + REPORTS_PER_STATEMENT));
+        }
+      });
+    },
+
+    /** Per proxy of `dataplaneIds`, its newest report made at or after `since`. */
+    async latestSince(
+      dataplaneIds: readonly number[],
+      since: Date,
+    ): Promise<Map<number, PropagationAckRecord>> {
+      const latest = new Map<number, PropagationAckRecord>();
+      for (let start = 0; start < dataplaneIds.length; start += REPORTS_PER_STATEMENT * 3) {
+        const rows = await prisma.propagationAck.findMany({
+          where: {
+            dataplaneId: { in: dataplaneIds.slice(start, start + REPORTS_PER_STATEMENT * 3) },
+            at: { gte: since },
+          },
+          orderBy: { id: "asc" },
+        });
+        for (const row of rows) latest.set(row.dataplaneId, row);
+      }
+      return latest;
     },
 
     async listForVersion(version: string): Promise<PropagationAckRecord[]> {

@@ -1,6 +1,10 @@
 import { snapshotSchema } from "@loom/spec";
 import { describe, expect, it } from "vitest";
-import { buildSnapshot, snapshotBuilder } from "../../src/dataplane/build-snapshot.ts";
+import {
+  buildSnapshot,
+  serializedSnapshotBuilder,
+  snapshotBuilder,
+} from "../../src/dataplane/build-snapshot.ts";
 import { dataplane, resource } from "./fixtures.ts";
 
 const TRUST_BUNDLE = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n";
@@ -166,6 +170,31 @@ describe("buildSnapshot", () => {
           buildSnapshot({ resources, dataplanes: online, dataplane: instance, trustBundle: TRUST_BUNDLE }),
         );
       }
+    });
+
+    it("is sent as exactly the JSON of the snapshot, assembled from shared pieces", () => {
+      const build = serializedSnapshotBuilder({ resources, dataplanes: online, trustBundle: TRUST_BUNDLE });
+      for (const instance of [web, cartV1, cartV2, payments, gateway]) {
+        const built = build(instance);
+        expect(built.json()).toBe(JSON.stringify(built.snapshot()));
+        expect(built.snapshot().version).toBe(built.version);
+      }
+    });
+
+    it("differs between two instances that differ only in an outbound's local port", () => {
+      const other = dataplane("web-2", {
+        service: "web",
+        port: 8001,
+        outbounds: [{ service: "cart", port: 7002 }],
+      });
+      const renamed = dataplane("web-1", {
+        service: "web",
+        port: 8001,
+        outbounds: [{ service: "cart", port: 7002 }],
+      });
+      expect(build({ dataplane: renamed }).version).not.toBe(build().version);
+      expect(build({ dataplane: renamed }).outbounds[0]).toMatchObject({ service: "cart", port: 7002 });
+      expect(build({ dataplane: other }).version).not.toBe(build({ dataplane: renamed }).version);
     });
 
     it("stays when nothing this proxy sees changes", () => {

@@ -81,6 +81,55 @@ for (const { provider, skip, createDatabase } of testProviders) {
       expect(await store.propagationAcks.listForDataplane(dataplane.id)).toEqual([]);
     });
 
+    it("records a batch of reports as one by one, each proxy its own acked version, and marks many seen", async () => {
+      const [a, b, c] = await Promise.all(
+        ["batch-a", "batch-b", "batch-c"].map((name) => store.dataplanes.register({ ...cart, name })),
+      );
+      if (!a || !b || !c) throw new Error("registration failed");
+      await store.propagationAcks.record({ dataplaneId: c.id, version: "c0", ok: true });
+      await store.propagationAcks.recordMany([
+        { dataplaneId: a.id, version: "a1", ok: true },
+        { dataplaneId: b.id, version: "b1", ok: false, error: "port 9001 in use" },
+        { dataplaneId: c.id, version: "c1", ok: false },
+        { dataplaneId: a.id, version: "a2", ok: true },
+      ]);
+      expect(await store.dataplanes.get(a.id)).toMatchObject({ ackedVersion: "a2", lastNack: null });
+      expect(await store.dataplanes.get(b.id)).toMatchObject({
+        ackedVersion: null,
+        lastNack: "port 9001 in use",
+      });
+      expect(await store.dataplanes.get(c.id)).toMatchObject({
+        ackedVersion: "c0",
+        lastNack: "rejected without a reason",
+      });
+      expect((await store.propagationAcks.listForDataplane(a.id)).map((ack) => ack.version)).toEqual([
+        "a2",
+        "a1",
+      ]);
+      const latest = await store.propagationAcks.latestSince(
+        [a.id, b.id, c.id],
+        new Date(Date.now() - 60_000),
+      );
+      expect([a.id, b.id, c.id].map((id) => latest.get(id)?.version)).toEqual(["a2", "b1", "c1"]);
+
+      // All or nothing: a report of a proxy that does not exist fails the batch.
+      await expect(
+        store.propagationAcks.recordMany([
+          { dataplaneId: a.id, version: "a3", ok: true },
+          { dataplaneId: 999_999, version: "x", ok: true },
+        ]),
+      ).rejects.toThrow();
+      expect((await store.dataplanes.get(a.id))?.ackedVersion).toBe("a2");
+
+      await store.dataplanes.markOffline(a.id);
+      await store.dataplanes.markOffline(b.id);
+      const seenAt = new Date(Date.now() - 5_000);
+      await store.dataplanes.markSeenMany([a.id, b.id, 999_999], seenAt);
+      for (const record of await store.dataplanes.getMany([a.id, b.id])) {
+        expect(record).toMatchObject({ status: "online", lastSeenAt: seenAt });
+      }
+    });
+
     it("records certificates, finds the valid ones, and revokes them", async () => {
       const dataplane = await store.dataplanes.register({ ...cart, name: "cart-certs" });
       const identity = "spiffe://mesh.local/ns/default/sa/cart";
