@@ -1,19 +1,15 @@
 "use client";
 
-import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
+import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { useEffect, useRef } from "react";
-import { edgeSummary, formatRps, healthOf } from "./golden-format";
+import { edgeId, type GraphView, graphElements, HEALTH_COLOURS } from "./graph-elements";
 import type { GraphEdge, GraphService } from "./use-service-graph";
+
+export { edgeId };
 
 export type GraphSelection =
   | { type: "service"; name: string }
   | { type: "edge"; source: string; destination: string };
-
-export function edgeId(edge: { source: string; destination: string }): string {
-  return `${edge.source}->${edge.destination}`;
-}
-
-const HEALTH_COLOURS = { healthy: "#1f8a4c", degraded: "#b7791f", failing: "#c53030", idle: "#8a94a6" };
 
 /** The page's palette (light or dark, see globals.css), since canvas drawing cannot use CSS variables. */
 function palette() {
@@ -45,6 +41,34 @@ const graphStyle = ({ text, surface, accent } = palette()): cytoscape.Stylesheet
       "min-zoomed-font-size": 8,
     },
   },
+  { selector: 'node[kind = "version"]', style: { width: 24, height: 24, "font-size": 10 } },
+  {
+    // A service expanded to its versions, and a namespace: boxes around what they hold, named on top.
+    selector: ":parent",
+    style: {
+      shape: "round-rectangle",
+      "text-valign": "top",
+      "text-margin-y": -4,
+      "background-opacity": 0.08,
+      "border-color": "data(colour)",
+      "border-width": 2,
+      padding: "12px",
+    },
+  },
+  {
+    selector: 'node[kind = "namespace"]',
+    style: {
+      shape: "round-rectangle",
+      "text-valign": "top",
+      "font-weight": "bold",
+      "background-color": text,
+      "background-opacity": 0.05,
+      "border-color": text,
+      "border-style": "dashed",
+      "border-width": 1,
+      padding: "24px",
+    },
+  },
   { selector: "node:selected", style: { "border-color": accent, "border-width": 4 } },
   {
     selector: "edge",
@@ -64,48 +88,45 @@ const graphStyle = ({ text, surface, accent } = palette()): cytoscape.Stylesheet
     },
   },
   { selector: "edge[mtls != 'full']", style: { "line-style": "dashed" } },
+  {
+    // Refused by a TrafficPermission: a bar instead of an arrowhead ("blocked"), dotted, and said in the label.
+    selector: 'edge[denied = "yes"]',
+    style: {
+      "line-color": HEALTH_COLOURS.failing,
+      "target-arrow-color": HEALTH_COLOURS.failing,
+      "target-arrow-shape": "tee",
+      "line-style": "dotted",
+      color: HEALTH_COLOURS.failing,
+    },
+  },
   { selector: "edge:selected", style: { width: 4 } },
   { selector: ".hidden", style: { display: "none" } },
   { selector: ".faded", style: { opacity: 0.15 } },
 ];
 
-function nodeElement(service: GraphService, labelled: boolean): ElementDefinition {
-  const rps = labelled && service.metrics ? `\n${formatRps(service.metrics.rps)} rps` : "";
-  return {
-    group: "nodes",
-    data: {
-      id: service.name,
-      label: `${service.name}${rps}`,
-      colour: HEALTH_COLOURS[healthOf(service.metrics)],
-    },
-  };
+/** Version sub-nodes start in a row where their service stood, so expanding moves nothing else. */
+const VERSION_SPACING = 56;
+
+function placeVersions(instance: Core, added: ElementDefinition[]): void {
+  const byService = new Map<string, ElementDefinition[]>();
+  for (const element of added)
+    if (element.data.kind === "version") {
+      const service = String(element.data.service);
+      byService.set(service, [...(byService.get(service) ?? []), element]);
+    }
+  for (const [service, versions] of byService) {
+    const node = instance.getElementById(service);
+    if (node.empty()) continue;
+    const { x, y } = node.position();
+    versions.forEach((version, index) => {
+      version.position = { x: x + (index - (versions.length - 1) / 2) * VERSION_SPACING, y: y + 10 };
+    });
+  }
 }
 
 /**
- * Beyond this many edges the numbers are left out of the labels (the side panel and the edge table carry
- * them): thousands of canvas labels cost seconds per update and overlap into noise anyway.
- */
-const MAX_LABELLED_EDGES = 300;
-
-function edgeElement(edge: GraphEdge, labelled: boolean): ElementDefinition {
-  // Canvas text cannot hold an icon; the line style (solid or dashed) carries mTLS, the label says it too.
-  const transport = edge.mtls === "full" ? "mTLS · " : edge.mtls === "partial" ? "partly mTLS · " : "";
-  return {
-    group: "edges",
-    data: {
-      id: edgeId(edge),
-      source: edge.source,
-      target: edge.destination,
-      label: labelled ? `${transport}${edgeSummary(edge.metrics)}` : "",
-      colour: HEALTH_COLOURS[healthOf(edge.metrics)],
-      mtls: edge.mtls,
-    },
-  };
-}
-
-/**
- * The cytoscape view. Elements are updated in place, and only nodes that are new get laid out (the others are
- * locked meanwhile), so the picture an operator has read stays where it was across updates.
+ * The cytoscape view. Elements are updated in place, and only services that are new get laid out (the others
+ * are locked meanwhile), so the picture an operator has read stays where it was across updates.
  */
 export function GraphCanvas({
   services,
@@ -113,6 +134,8 @@ export function GraphCanvas({
   visibleEdges,
   selection,
   onSelect,
+  view = {},
+  onToggleVersions,
 }: {
   services: readonly GraphService[];
   edges: readonly GraphEdge[];
@@ -120,11 +143,17 @@ export function GraphCanvas({
   visibleEdges: ReadonlySet<string> | null;
   selection: GraphSelection | null;
   onSelect: (selection: GraphSelection | null) => void;
+  view?: GraphView;
+  /** A double click on a service with versions expands or collapses it. */
+  onToggleVersions?: (service: string) => void;
 }) {
   const container = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
   const select = useRef(onSelect);
   select.current = onSelect;
+  const toggle = useRef(onToggleVersions);
+  toggle.current = onToggleVersions;
+  const { namespaces, groupByNamespace, expanded, denied } = view;
 
   useEffect(() => {
     const instance = cytoscape({
@@ -133,12 +162,23 @@ export function GraphCanvas({
       wheelSensitivity: 0.3,
       maxZoom: 3,
     });
+    const serviceOf = (node: NodeSingular): string | undefined => {
+      const kind = node.data("kind");
+      if (kind === "version") return node.data("service");
+      return kind === "service" ? node.id() : undefined;
+    };
     instance.on("tap", (event) => {
       const target = event.target;
       if (target === instance) select.current(null);
-      else if (target.isNode()) select.current({ type: "service", name: target.id() });
-      else
+      else if (target.isNode()) {
+        const service = serviceOf(target);
+        select.current(service === undefined ? null : { type: "service", name: service });
+      } else
         select.current({ type: "edge", source: target.data("source"), destination: target.data("target") });
+    });
+    instance.on("dbltap", "node", (event) => {
+      const service = serviceOf(event.target);
+      if (service !== undefined) toggle.current?.(service);
     });
     cy.current = instance;
     // The canvas shrinks when the side panel opens; keep drawing at the new size, centred.
@@ -157,48 +197,81 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cy.current;
     if (!instance) return;
-    const labelled = edges.length <= MAX_LABELLED_EDGES;
-    const wanted = [
-      ...services.map((service) => nodeElement(service, labelled)),
-      ...edges.map((edge) => edgeElement(edge, labelled)),
-    ];
+    const wanted = graphElements(services, edges, { namespaces, groupByNamespace, expanded, denied });
     const wantedIds = new Set(wanted.map((element) => element.data.id));
+    const firstLayout = instance.elements().empty();
     const added: ElementDefinition[] = [];
+    let regrouped = false;
     instance.batch(() => {
       // One pass over what is drawn: getElementById per element allocates a collection each time.
       const drawn = new Map<string, cytoscape.SingularElementReturnValue>();
       instance.elements().forEach((element) => {
-        if (wantedIds.has(element.id())) drawn.set(element.id(), element);
-        else element.remove();
+        drawn.set(element.id(), element);
       });
+      const moves: [cytoscape.NodeSingular, string | null][] = [];
       for (const element of wanted) {
         const existing = drawn.get(element.data.id ?? "");
-        if (existing === undefined) added.push(element);
+        if (existing === undefined) {
+          added.push(element);
+          continue;
+        }
+        const { parent, ...data } = element.data;
+        if (existing.isNode() && (existing.data("parent") ?? null) !== (parent ?? null)) {
+          moves.push([existing, parent ?? null]);
+          if (data.kind === "service") regrouped = true;
+        }
         // Unchanged elements are left alone: every data() call restyles the element.
-        else if (
-          existing.data("label") !== element.data.label ||
-          existing.data("colour") !== element.data.colour
+        if (
+          existing.data("label") !== data.label ||
+          existing.data("colour") !== data.colour ||
+          existing.data("denied") !== data.denied
         )
-          existing.data(element.data);
+          existing.data(data);
       }
+      placeVersions(instance, added);
+      // Parents first (added in that order), so a kept service can move into a namespace box just drawn.
+      instance.add(added.filter((element) => element.group === "nodes"));
+      for (const [node, parent] of moves) node.move({ parent });
+      instance.add(added.filter((element) => element.group === "edges"));
+      // Last, so no box is removed while it still holds a kept service (that would remove the service too).
+      instance.elements().forEach((element) => {
+        if (!wantedIds.has(element.id())) element.remove();
+      });
     });
-    if (added.length === 0) return;
-    const firstLayout = instance.elements().empty();
-    const settled = instance.nodes().lock();
-    const fresh = instance.add(added);
-    const layout = instance.layout({
-      name: firstLayout ? "breadthfirst" : "cose",
-      directed: true,
-      spacingFactor: 1.4,
-      animate: false,
-      fit: firstLayout,
-      padding: 40,
-    } as cytoscape.LayoutOptions);
-    layout.one("layoutstop", () => settled.unlock());
-    layout.run();
-    if (firstLayout) instance.fit(undefined, 40);
-    fresh.nodes().unlock();
-  }, [services, edges]);
+    const freshServices = added.filter((element) => element.data.kind === "service");
+    const namespaceCount = instance.nodes('[kind = "namespace"]').length;
+    if (firstLayout) {
+      const layout = instance.layout({
+        // breadthfirst reads callers above callees, but knows nothing of boxes.
+        name: groupByNamespace ? "cose" : "breadthfirst",
+        directed: true,
+        spacingFactor: 1.4,
+        animate: false,
+        padding: 40,
+      } as cytoscape.LayoutOptions);
+      layout.run();
+      instance.fit(undefined, 40);
+    } else if (regrouped && namespaceCount > 1) {
+      // Asked for by the operator: boxes of several namespaces must not overlap, so everything moves once.
+      instance
+        .layout({ name: "cose", animate: false, fit: true, padding: 40 } as cytoscape.LayoutOptions)
+        .run();
+    } else if (freshServices.length > 0) {
+      const freshIds = new Set(freshServices.map((element) => element.data.id));
+      const settled = instance.nodes().filter((node) => !freshIds.has(node.id()));
+      settled.lock();
+      const layout = instance.layout({
+        name: "cose",
+        animate: false,
+        fit: false,
+        padding: 40,
+      } as cytoscape.LayoutOptions);
+      layout.one("layoutstop", () => {
+        settled.unlock();
+      });
+      layout.run();
+    }
+  }, [services, edges, namespaces, groupByNamespace, expanded, denied]);
 
   // Also after the elements change: new ones arrive visible.
   // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced
@@ -208,18 +281,26 @@ export function GraphCanvas({
     instance.batch(() => {
       instance.elements(".hidden").removeClass("hidden");
       if (visibleEdges === null) return;
-      const keptNodes = new Set<string>();
+      const keptServices = new Set<string>();
       instance.edges().forEach((edge) => {
         if (visibleEdges.has(edge.id())) {
-          keptNodes.add(edge.data("source"));
-          keptNodes.add(edge.data("target"));
+          keptServices.add(edge.data("source"));
+          keptServices.add(edge.data("target"));
         } else edge.addClass("hidden");
       });
-      instance.nodes().forEach((node) => {
-        if (!keptNodes.has(node.id())) node.addClass("hidden");
+      const keptNamespaces = new Set<string>();
+      instance.nodes('[kind = "service"]').forEach((node) => {
+        if (!keptServices.has(node.id())) node.addClass("hidden");
+        else if (node.data("parent")) keptNamespaces.add(node.data("parent"));
+      });
+      instance.nodes('[kind = "version"]').forEach((node) => {
+        if (!keptServices.has(node.data("service"))) node.addClass("hidden");
+      });
+      instance.nodes('[kind = "namespace"]').forEach((node) => {
+        if (!keptNamespaces.has(node.id())) node.addClass("hidden");
       });
     });
-  }, [visibleEdges, services, edges]);
+  }, [visibleEdges, services, edges, groupByNamespace, expanded]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced
   useEffect(() => {
@@ -228,7 +309,7 @@ export function GraphCanvas({
     instance.elements(":selected").unselect();
     if (selection?.type === "service") instance.getElementById(selection.name).select();
     if (selection?.type === "edge") instance.getElementById(edgeId(selection)).select();
-  }, [selection, services, edges]);
+  }, [selection, services, edges, groupByNamespace, expanded]);
 
   return <div ref={container} className="graph-canvas" role="img" aria-label="Service graph" />;
 }

@@ -11,12 +11,15 @@ export function GraphEdgeTable({
   selection,
   onSelect,
   sorted = true,
+  denied,
 }: {
   edges: readonly GraphEdge[];
   selection: GraphSelection | null;
   onSelect: (selection: GraphSelection) => void;
   /** Busiest first; false keeps the caller's order. */
   sorted?: boolean;
+  /** Edge ids a TrafficPermission refuses. */
+  denied?: ReadonlySet<string>;
 }) {
   if (edges.length === 0) return <p className="empty">No calls between services in this window.</p>;
   const selectedId = selection?.type === "edge" ? edgeId(selection) : undefined;
@@ -55,6 +58,7 @@ export function GraphEdgeTable({
             </td>
             <td>
               <MtlsMark mtls={edge.mtls} />
+              {denied?.has(edgeId(edge)) && <span className="badge bad">denied</span>}
             </td>
           </tr>
         ))}

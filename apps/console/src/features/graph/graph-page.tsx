@@ -6,6 +6,7 @@ import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
 import { GraphEdgeTable } from "./graph-edge-table";
 import { parseEdgeFilter } from "./graph-filter";
 import { GraphSidePanel } from "./graph-side-panel";
+import { useDeniedEdges } from "./use-denied-edges";
 import { type GraphEdge, type MetricsWindow, useServiceGraph } from "./use-service-graph";
 
 const WINDOWS: MetricsWindow[] = ["1m", "5m", "15m", "1h"];
@@ -22,7 +23,20 @@ export function GraphPage() {
   const [filter, setFilter] = useState("");
   const [selection, setSelection] = useState<GraphSelection | null>(null);
   const [focusOnSelection, setFocusOnSelection] = useState(false);
-  const { services, edges, generatedAt, error } = useServiceGraph(window);
+  const [groupByNamespace, setGroupByNamespace] = useState(false);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const { services, namespaces, edges, generatedAt, error } = useServiceGraph(window);
+  const denied = useDeniedEdges(edges);
+  const view = useMemo(
+    () => ({ namespaces, groupByNamespace, expanded, denied }),
+    [namespaces, groupByNamespace, expanded, denied],
+  );
+  const toggleVersions = (service: string) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (!next.delete(service)) next.add(service);
+      return next;
+    });
   const parsed = useMemo(() => parseEdgeFilter(filter), [filter]);
   const visibleEdges = useMemo(() => {
     const { predicate } = parsed;
@@ -57,6 +71,14 @@ export function GraphPage() {
           Only the selection's calls
         </label>
         <label className="inline">
+          <input
+            type="checkbox"
+            checked={groupByNamespace}
+            onChange={(event) => setGroupByNamespace(event.target.checked)}
+          />
+          Group by namespace
+        </label>
+        <label className="inline">
           Find
           <input
             type="search"
@@ -81,15 +103,25 @@ export function GraphPage() {
             visibleEdges={visibleEdges}
             selection={selection}
             onSelect={setSelection}
+            view={view}
+            onToggleVersions={toggleVersions}
           />
           <p className="muted graph-legend">
             Colour by success rate (green ≥ 99 %, amber ≥ 95 %, red below, grey idle) · solid: mTLS · dashed:
-            plaintext
+            plaintext · dotted red with a bar: denied by a TrafficPermission · double-click a service for its
+            versions
             {generatedAt && ` · measured ${new Date(generatedAt).toLocaleTimeString()}`}
           </p>
         </div>
         {selection && services && edges && (
-          <GraphSidePanel selection={selection} services={services} edges={edges} />
+          <GraphSidePanel
+            selection={selection}
+            services={services}
+            edges={edges}
+            denied={denied}
+            expanded={expanded}
+            onToggleVersions={toggleVersions}
+          />
         )}
       </div>
       {edges && (
@@ -97,6 +129,7 @@ export function GraphPage() {
           edges={visibleEdges ? edges.filter((edge) => visibleEdges.has(edgeId(edge))) : edges}
           selection={selection}
           onSelect={setSelection}
+          denied={denied}
         />
       )}
     </>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { EditorOnly } from "@/features/auth/editor-only";
 import { edgeSummary } from "./golden-format";
 import { GoldenMetricsList } from "./golden-metrics-list";
-import type { GraphSelection } from "./graph-canvas";
+import { edgeId, type GraphSelection } from "./graph-canvas";
 import { MtlsMark } from "./mtls-mark";
 import type { GraphEdge, GraphService } from "./use-service-graph";
 
@@ -30,7 +30,17 @@ function EdgeList({
   );
 }
 
-function ServicePanel({ service, edges }: { service: GraphService; edges: readonly GraphEdge[] }) {
+function ServicePanel({
+  service,
+  edges,
+  expanded,
+  onToggleVersions,
+}: {
+  service: GraphService;
+  edges: readonly GraphEdge[];
+  expanded: boolean;
+  onToggleVersions: () => void;
+}) {
   const name = encodeURIComponent(service.name);
   return (
     <>
@@ -42,7 +52,12 @@ function ServicePanel({ service, edges }: { service: GraphService; edges: readon
       )}
       {service.versions.length > 0 && (
         <>
-          <h3>Versions</h3>
+          <div className="toolbar">
+            <h3 className="grow">Versions</h3>
+            <button type="button" onClick={onToggleVersions} aria-pressed={expanded}>
+              {expanded ? "Hide versions in the graph" : "Show versions in the graph"}
+            </button>
+          </div>
           <ul className="plain">
             {service.versions.map((version) => (
               <li key={version.version}>
@@ -75,7 +90,7 @@ function ServicePanel({ service, edges }: { service: GraphService; edges: readon
   );
 }
 
-function EdgePanel({ edge }: { edge: GraphEdge }) {
+function EdgePanel({ edge, denied }: { edge: GraphEdge; denied: boolean }) {
   // "Slow" as the edge itself defines it: slower than its p95.
   const slowMs = Math.floor(edge.metrics.latencyMs.p95 ?? 0);
   const query = new URLSearchParams({
@@ -91,6 +106,12 @@ function EdgePanel({ edge }: { edge: GraphEdge }) {
       <p>
         <MtlsMark mtls={edge.mtls} />
       </p>
+      {denied && (
+        <p className="error-text" role="status">
+          Denied: a TrafficPermission refuses {edge.source}'s calls to {edge.destination} (its proxy answers
+          403).
+        </p>
+      )}
       <div className="actions">
         <Link href={`/traces?${query}`}>Slow traces of this edge</Link>
         <EditorOnly>
@@ -107,17 +128,28 @@ export function GraphSidePanel({
   selection,
   services,
   edges,
+  denied,
+  expanded,
+  onToggleVersions,
 }: {
   selection: GraphSelection;
   services: readonly GraphService[];
   edges: readonly GraphEdge[];
+  denied: ReadonlySet<string>;
+  expanded: ReadonlySet<string>;
+  onToggleVersions: (service: string) => void;
 }) {
   if (selection.type === "service") {
     const service = services.find((candidate) => candidate.name === selection.name);
     return (
       <aside className="card side-panel" aria-label="Selection">
         {service ? (
-          <ServicePanel service={service} edges={edges} />
+          <ServicePanel
+            service={service}
+            edges={edges}
+            expanded={expanded.has(service.name)}
+            onToggleVersions={() => onToggleVersions(service.name)}
+          />
         ) : (
           <p>{selection.name} is gone from the graph.</p>
         )}
@@ -130,7 +162,7 @@ export function GraphSidePanel({
   return (
     <aside className="card side-panel" aria-label="Selection">
       {edge ? (
-        <EdgePanel edge={edge} />
+        <EdgePanel edge={edge} denied={denied.has(edgeId(edge))} />
       ) : (
         <p>
           No traffic from {selection.source} to {selection.destination} any more.

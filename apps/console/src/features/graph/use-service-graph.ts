@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { type RouterOutputs, useTRPC } from "@/lib/trpc";
 
 export type ServiceGraph = RouterOutputs["graph"]["get"];
@@ -23,8 +23,14 @@ export function useServiceGraph(window: MetricsWindow) {
     .filter((service) => !measured.has(service.metadata.name))
     .map((service) => ({ name: service.metadata.name, metrics: null, versions: [] }));
   const services = graph ? [...graph.services, ...idle] : undefined;
+  const namespaces = useMemo(
+    () =>
+      new Map((registry.data ?? []).map((service) => [service.metadata.name, service.metadata.namespace])),
+    [registry.data],
+  );
   return {
     services,
+    namespaces,
     edges: graph?.edges,
     generatedAt: graph?.generatedAt,
     error: stream.error ?? registry.error,

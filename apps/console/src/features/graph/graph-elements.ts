@@ -1,0 +1,111 @@
+import type { ElementDefinition } from "cytoscape";
+import { edgeSummary, formatRps, healthOf } from "./golden-format";
+import type { GraphEdge, GraphService } from "./use-service-graph";
+
+export function edgeId(edge: { source: string; destination: string }): string {
+  return `${edge.source}->${edge.destination}`;
+}
+
+/** A compound node holding a namespace's services. Service names cannot contain ":", so ids cannot clash. */
+export function namespaceNodeId(namespace: string): string {
+  return `namespace:${namespace}`;
+}
+
+/** A version's sub-node inside its expanded service. Service names cannot contain "@". */
+export function versionNodeId(service: string, version: string): string {
+  return `${service}@${version}`;
+}
+
+export const HEALTH_COLOURS = {
+  healthy: "#1f8a4c",
+  degraded: "#b7791f",
+  failing: "#c53030",
+  idle: "#8a94a6",
+};
+
+/** What the picture shows beyond the measurements: how nodes are grouped, what is expanded, what is refused. */
+export interface GraphView {
+  /** Service → its namespace; services missing here are in "default". */
+  namespaces?: ReadonlyMap<string, string>;
+  groupByNamespace?: boolean;
+  /** Services drawn as a box of their versions. */
+  expanded?: ReadonlySet<string>;
+  /** Edge ids whose calls the TrafficPermission in force refuses. */
+  denied?: ReadonlySet<string>;
+}
+
+/**
+ * Beyond this many edges the numbers are left out of the labels (the side panel and the edge table carry
+ * them): thousands of canvas labels cost seconds per update and overlap into noise anyway.
+ */
+const MAX_LABELLED_EDGES = 300;
+
+/**
+ * The cytoscape elements for one measurement, parents before their children (namespaces, then services, then
+ * versions, then edges), so they can be added in this order.
+ */
+export function graphElements(
+  services: readonly GraphService[],
+  edges: readonly GraphEdge[],
+  view: GraphView = {},
+): ElementDefinition[] {
+  const labelled = edges.length <= MAX_LABELLED_EDGES;
+  const namespaceOf = (service: string) => view.namespaces?.get(service) ?? "default";
+  const elements: ElementDefinition[] = [];
+  if (view.groupByNamespace)
+    for (const namespace of new Set(services.map((service) => namespaceOf(service.name))))
+      elements.push({
+        group: "nodes",
+        data: { id: namespaceNodeId(namespace), label: namespace, kind: "namespace" },
+      });
+
+  const versionNodes: ElementDefinition[] = [];
+  for (const service of services) {
+    const expanded = view.expanded?.has(service.name) === true && service.versions.length > 0;
+    const rps = labelled && service.metrics && !expanded ? `\n${formatRps(service.metrics.rps)} rps` : "";
+    elements.push({
+      group: "nodes",
+      data: {
+        id: service.name,
+        label: `${service.name}${rps}`,
+        colour: HEALTH_COLOURS[healthOf(service.metrics)],
+        kind: "service",
+        ...(view.groupByNamespace && { parent: namespaceNodeId(namespaceOf(service.name)) }),
+      },
+    });
+    if (expanded)
+      for (const { version, metrics } of service.versions)
+        versionNodes.push({
+          group: "nodes",
+          data: {
+            id: versionNodeId(service.name, version),
+            label: `${version}\n${formatRps(metrics.rps)} rps`,
+            colour: HEALTH_COLOURS[healthOf(metrics)],
+            kind: "version",
+            service: service.name,
+            parent: service.name,
+          },
+        });
+  }
+  elements.push(...versionNodes);
+
+  for (const edge of edges) {
+    const denied = view.denied?.has(edgeId(edge)) === true;
+    // Canvas text cannot hold an icon; the line style (solid or dashed) carries mTLS, the label says it too.
+    const transport = edge.mtls === "full" ? "mTLS · " : edge.mtls === "partial" ? "partly mTLS · " : "";
+    const label = labelled ? `${denied ? "denied · " : ""}${transport}${edgeSummary(edge.metrics)}` : "";
+    elements.push({
+      group: "edges",
+      data: {
+        id: edgeId(edge),
+        source: edge.source,
+        target: edge.destination,
+        label: denied && !labelled ? "denied" : label,
+        colour: HEALTH_COLOURS[healthOf(edge.metrics)],
+        mtls: edge.mtls,
+        denied: denied ? "yes" : "no",
+      },
+    });
+  }
+  return elements;
+}
