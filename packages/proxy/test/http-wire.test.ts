@@ -100,6 +100,17 @@ describe("request heads", () => {
     ["space in the target", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n"],
     ["control character in the method", "G\u0001T / HTTP/1.1\r\nHost: x\r\n\r\n"],
     ["trailing text after the version", "GET / HTTP/1.1 x\r\nHost: x\r\n\r\n"],
+    // Found by reliability/hostile-input/proxy-wire-differential.test.ts: llhttp refuses these.
+    ["a trailing HTAB in Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\t\r\n\r\n"],
+    [
+      "a trailing HTAB in Transfer-Encoding",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n",
+    ],
+    ["an empty coding after chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n"],
+    [
+      "an empty Transfer-Encoding",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\nContent-Length: 5\r\n\r\n",
+    ],
   ])("refuses %s with 400", (_name, text) => {
     expect(refusal(() => request(text))).toBe(400);
   });
@@ -195,7 +206,7 @@ describe("body framing", () => {
   });
 
   it("de-chunks a chunked body with extensions and trailers, byte by byte too", () => {
-    const body = "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\nGET /next";
+    const body = '5;name=value;q="a b";flag\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\nGET /next';
     const ends = body.indexOf("GET");
     expect(frame((f) => f.chunked(), body)).toEqual({ payload: "hello world", consumed: ends, done: true });
     expect(frame((f) => f.chunked(), body, 1)).toEqual({
@@ -215,6 +226,15 @@ describe("body framing", () => {
     ["a control character in an extension", "5;a\u0001\r\nhello\r\n0\r\n\r\n"],
     ["a folded trailer", "0\r\nX-A: 1\r\n 2\r\n\r\n"],
     ["a bare LF ending the body", "0\r\n\n"],
+    // Found by reliability/hostile-input/proxy-wire-differential.test.ts: llhttp refuses these.
+    ["whitespace after the size", "0 \r\n\r\n"],
+    ["an empty extension", "0;\r\n\r\n"],
+    ["a space in an extension", "0;a=b c\r\n\r\n"],
+    ["an unclosed quoted extension", '0;a="\r\n"\r\n\r\n'],
+    ["a trailer without a colon", "0\r\nbad trailer\r\n\r\n"],
+    ["a space before a trailer's colon", "0\r\nX-A : 1\r\n\r\n"],
+    ["Content-Length as a trailer", "0\r\nContent-Length: 5\r\n\r\n"],
+    ["Transfer-Encoding as a trailer", "0\r\ntransfer-encoding: x\r\n\r\n"],
   ])("refuses chunked framing with %s", (_name, body) => {
     expect(refusal(() => frame((f) => f.chunked(), body))).toBe(400);
   });

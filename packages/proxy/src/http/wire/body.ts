@@ -1,4 +1,4 @@
-import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP } from "./chars.ts";
+import { COLON, CR, FIELD_VALUE, HEX, LF, SEMICOLON, TOKEN } from "./chars.ts";
 import { HttpParseError } from "./head.ts";
 
 /** Receives the payload of a body, de-chunked: ranges of the buffer being consumed. */
@@ -21,6 +21,7 @@ enum Chunk {
   DataCr,
   DataLf,
   TrailerLineStart,
+  TrailerName,
   TrailerLine,
   TrailerLf,
   EndLf,
@@ -31,6 +32,12 @@ const MAX_CHUNK_LINE_BYTES = 4096;
 const MAX_TRAILER_BYTES = 16 * 1024;
 /** Sizes beyond 2^53 cannot be counted exactly. */
 const MAX_CHUNK_SIZE_DIGITS = 13;
+const TOKEN_TEXT = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const QUOTED_STRING = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
+/** RFC 9112 §7.1.1 chunk-ext without BWS, as llhttp reads it: `;name` or `;name=token` or `;name="quoted"`. */
+const CHUNK_EXTENSIONS = new RegExp(`^(?:;${TOKEN_TEXT}(?:=(?:${TOKEN_TEXT}|${QUOTED_STRING}))?)+$`);
+/** Framing fields in trailers: a recipient that merged them would frame the message again. */
+const FORBIDDEN_TRAILERS = new Set(["content-length", "transfer-encoding"]);
 
 /**
  * Finds where a message body ends (RFC 9112 §6.3) while the bytes stream past, so they can be forwarded as
@@ -44,6 +51,10 @@ export class BodyFramer {
   private digits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
+  /** The current chunk's extensions (latin1), checked whole when its line ends. */
+  private extension = "";
+  /** The current trailer field's name, lowercased. */
+  private trailerName = "";
   done = true;
 
   /** No body at all (GET without length, HEAD responses, 204, 304). */
@@ -118,8 +129,10 @@ export class BodyFramer {
             throw new HttpParseError(400, "invalid chunk size");
           } else if (byte === CR) {
             this.chunkState = Chunk.SizeLf;
-          } else if (byte === SEMICOLON || byte === SP || byte === HTAB) {
+          } else if (byte === SEMICOLON) {
+            // No whitespace after the size, as llhttp: parsers that allow it disagree on what follows.
             this.chunkState = Chunk.Extension;
+            this.extension = ";";
           } else {
             throw new HttpParseError(400, "invalid chunk size");
           }
@@ -127,8 +140,12 @@ export class BodyFramer {
           break;
         }
         case Chunk.Extension:
-          if (byte === CR) this.chunkState = Chunk.SizeLf;
-          else if (FIELD_VALUE[byte] !== 1) throw new HttpParseError(400, "invalid chunk extension");
+          if (byte === CR) {
+            if (!CHUNK_EXTENSIONS.test(this.extension))
+              throw new HttpParseError(400, "invalid chunk extension");
+            this.chunkState = Chunk.SizeLf;
+          } else if (FIELD_VALUE[byte] !== 1) throw new HttpParseError(400, "invalid chunk extension");
+          else this.extension += String.fromCharCode(byte);
           this.countLine();
           break;
         case Chunk.SizeLf:
@@ -150,9 +167,18 @@ export class BodyFramer {
             this.chunkState = Chunk.EndLf;
             break;
           }
-          if (byte === SP || byte === HTAB || FIELD_VALUE[byte] !== 1)
-            throw new HttpParseError(400, "invalid trailer");
-          this.chunkState = Chunk.TrailerLine;
+          if (TOKEN[byte] !== 1) throw new HttpParseError(400, "invalid trailer");
+          this.chunkState = Chunk.TrailerName;
+          this.trailerName = String.fromCharCode(byte).toLowerCase();
+          this.countTrailer();
+          break;
+        case Chunk.TrailerName:
+          if (byte === COLON) {
+            if (FORBIDDEN_TRAILERS.has(this.trailerName))
+              throw new HttpParseError(400, `${this.trailerName} is not allowed in trailers`);
+            this.chunkState = Chunk.TrailerLine;
+          } else if (TOKEN[byte] !== 1) throw new HttpParseError(400, "invalid trailer");
+          else if (this.trailerName.length <= 17) this.trailerName += String.fromCharCode(byte).toLowerCase();
           this.countTrailer();
           break;
         case Chunk.TrailerLine:

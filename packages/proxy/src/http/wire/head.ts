@@ -69,7 +69,7 @@ const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const REQUEST_LINE = new RegExp(`(${TOKEN}) ([\\x21-\\x7e]+) HTTP/1\\.([01])\\r\\n`, "y");
 const STATUS_LINE = /HTTP\/1\.([01]) (\d{3})(?: ([^\r]*))?\r\n/y;
 /** A field line: token name, colon, optional whitespace, value (controls were refused already), CRLF. */
-const FIELD_LINE = new RegExp(`(${TOKEN}):[ \\t]*([^\\r]*?)[ \\t]*\\r\\n`, "y");
+const FIELD_LINE = new RegExp(`(${TOKEN}):[ \\t]*([^\\r]*?)([ \\t]*)\\r\\n`, "y");
 
 /**
  * Parses the request head at `start`; undefined while it is incomplete. Throws HttpParseError for a
@@ -161,7 +161,7 @@ function readFields(head: MessageHead, at: number): void {
     const value = field[2] as string;
     rawHeaders.push(name, value);
     const next = FIELD_LINE.lastIndex;
-    if (noteField(head, name, value)) {
+    if (noteField(head, name, value, (field[3] as string).includes("\t"))) {
       head.dropped ??= [];
       head.dropped.push(at, next);
     }
@@ -176,7 +176,7 @@ function readFields(head: MessageHead, at: number): void {
  * lowercased. True for a field that is not forwarded as it is (hop-by-hop, RFC 9110 §7.6.1, or traceparent,
  * which each hop writes anew).
  */
-function noteField(head: MessageHead, name: string, value: string): boolean {
+function noteField(head: MessageHead, name: string, value: string, trailingTab: boolean): boolean {
   switch (name.length) {
     case 2:
       return name.toLowerCase() === "te";
@@ -206,6 +206,8 @@ function noteField(head: MessageHead, name: string, value: string): boolean {
       return true;
     case 14:
       if (name.toLowerCase() === "content-length") {
+        // llhttp refuses a trailing HTAB here (a space it trims): the next hop may read either way.
+        if (trailingTab) throw new HttpParseError(400, "invalid Content-Length");
         if (head.contentLength !== -1) throw new HttpParseError(400, "duplicate Content-Length");
         head.contentLength = contentLengthOf(value);
       }
@@ -213,7 +215,10 @@ function noteField(head: MessageHead, name: string, value: string): boolean {
     case 16:
       return name.toLowerCase() === "proxy-connection";
     case 17:
-      if (name.toLowerCase() === "transfer-encoding") noteTransferEncoding(head, value);
+      if (name.toLowerCase() === "transfer-encoding") {
+        if (trailingTab) throw new HttpParseError(400, "invalid Transfer-Encoding");
+        noteTransferEncoding(head, value);
+      }
       return false;
     default:
       return false;
@@ -228,11 +233,14 @@ function contentLengthOf(value: string): number {
   return Number(value);
 }
 
-/** Codings accumulate over repeated fields; chunked must be the last and appear once. */
+/**
+ * Codings accumulate over repeated fields; chunked must be the last and appear once. An empty element
+ * ("chunked," or an empty field) is refused: llhttp refuses some of these and other parsers skip them.
+ */
 function noteTransferEncoding(head: MessageHead, value: string): void {
   for (const part of value.split(",")) {
     const coding = part.trim().toLowerCase();
-    if (coding === "") continue;
+    if (coding === "") throw new HttpParseError(400, "invalid Transfer-Encoding");
     if (head.chunked) throw new HttpParseError(400, "chunked is not the final transfer coding");
     head.transferEncoding = true;
     head.chunked = coding === "chunked";
