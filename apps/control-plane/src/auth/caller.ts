@@ -12,6 +12,11 @@ export interface Caller {
   actor: string;
 }
 
+/** The token of an `Authorization: Bearer <token>` header; any other Authorization leaves the cookie to decide. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
+}
+
 /**
  * A bearer API token (loomctl) wins over a session cookie (the console). An invalid token yields no caller
  * rather than falling back to the cookie, so a mistake with a token is never silently someone else's session.
@@ -20,7 +25,7 @@ export async function resolveCaller(
   headers: IncomingHttpHeaders,
   { store, sessions }: { store: Store; sessions: SessionCodec },
 ): Promise<Caller | null> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
+  const bearer = bearerToken(headers);
   if (bearer !== undefined) {
     const token = await store.apiTokens.verify(bearer);
     return token && { via: "token", name: token.name, role: token.role, actor: `token:${token.name}` };

@@ -3,7 +3,7 @@ import type { TLSSocket } from "node:tls";
 import { errorsFromIssues, ResourceValidationError, timer } from "@loom/spec";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { type Caller, resolveCaller } from "../auth/caller.ts";
+import { bearerToken, type Caller, resolveCaller } from "../auth/caller.ts";
 import type { SessionCodec } from "../auth/sessions.ts";
 import type { EventBus } from "../events.ts";
 import type { Observability } from "../observability.ts";
@@ -100,11 +100,12 @@ function badRequest(cause: ResourceValidationError): TRPCError {
 /**
  * A browser attaches the session cookie to any request, even one a foreign page makes. A state change over a
  * session must therefore carry a header no cross-site form or fetch can set without our CORS consent (which we
- * never give), and must not come from a foreign Origin. Browsers never add an Authorization header on their own,
- * so calls that carry one (API tokens) are not at risk.
+ * never give), and must not come from a foreign Origin. Only a Bearer token (what resolveCaller reads instead of
+ * the cookie) lifts the rule: browsers never add one on their own, but they do add `Authorization: Basic` to
+ * every request once basic auth in front of the console was answered, and the cookie would still decide then.
  */
 const csrfProtection = t.middleware(({ ctx, type, next }) => {
-  if (type !== "mutation" || ctx.request.headers.authorization !== undefined) return next();
+  if (type !== "mutation" || bearerToken(ctx.request.headers) !== undefined) return next();
   const { headers } = ctx.request;
   if (headers[CSRF_HEADER] !== "1")
     throw new TRPCError({

@@ -228,6 +228,18 @@ describe("CSRF", () => {
     expect(throughRewrite.status).toBe(200);
   });
 
+  it("still needs the header when the Authorization a browser may add itself (Basic) rides with the cookie", async () => {
+    const { cookie } = await login("admin", ADMIN_PASSWORD);
+    const withBasic = await post("policies.create", {
+      body: { ...route, metadata: { name: "csrf-basic" } },
+      headers: { cookie, authorization: `Basic ${Buffer.from("user:pass").toString("base64")}` },
+    });
+    expect(withBasic.status).toBe(403);
+    expect((await failure(admin.policies.get.query({ kind: "Timeout", name: "csrf-basic" }))).code).toBe(
+      "NOT_FOUND",
+    );
+  });
+
   it("needs no header for API tokens, which browsers never send on their own", async () => {
     const response = await post("policies.create", {
       body: { ...route, metadata: { name: "csrf-token" } },
