@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { useProcesses } from "@loom/test-harness";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../../apps/control-plane/src/trpc/router.ts";
 import { launchChromium, signIn } from "../../e2e/support/chromium.ts";
