@@ -57,14 +57,19 @@ export interface ManagedProxy {
 /** A real loom-proxy registered with the control plane by a fresh dataplane token, in front of `appPort`. */
 export async function startManagedProxy(
   controlPlane: RunningControlPlane,
-  { service, appPort, version = "v1" }: { service: string; appPort: number; version?: string },
+  {
+    service,
+    appPort,
+    tags = { version: "v1" },
+  }: { service: string; appPort: number; tags?: Record<string, string> },
 ): Promise<ManagedProxy> {
   const [inboundPort, adminPort] = await Promise.all([freePort(), freePort()]);
   const { token } = await controlPlane.admin.tokens.dataplane.create.mutate({ service });
-  const name = `${service}-${version}-${inboundPort}`;
+  // Tags are free text (a test may put markup there), so the name uses the port instead.
+  const name = `${service}-${inboundPort}`;
   const bootstrap: BootstrapInput = {
     name,
-    dataplane: { service, tags: { version }, inbound: [{ port: inboundPort, appPort }], outbounds: [] },
+    dataplane: { service, tags, inbound: [{ port: inboundPort, appPort }], outbounds: [] },
     adminPort,
     controlPlane: { url: controlPlane.dataplaneUrl, caFile: caFiles(controlPlane).certFile, token },
   };
