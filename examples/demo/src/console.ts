@@ -7,9 +7,12 @@ const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 export const CONSOLE_DIR = path.join(REPO_ROOT, "apps/console");
 const NEXT_BIN = path.join(REPO_ROOT, "node_modules/next/dist/bin/next");
 
-/** A production build leaves BUILD_ID; `next dev` leaves a .next without one, which `next start` cannot serve. */
-export function consoleIsBuilt(): boolean {
-  return existsSync(path.join(CONSOLE_DIR, ".next", "BUILD_ID"));
+/**
+ * A production build leaves BUILD_ID; `next dev` leaves a .next without one, which `next start` cannot serve.
+ * LOOM_CONSOLE_DIST_DIR (read by the console's next.config too) names another build directory, e.g. the e2e one.
+ */
+export function consoleIsBuilt(env: NodeJS.ProcessEnv = process.env): boolean {
+  return existsSync(path.join(CONSOLE_DIR, env.LOOM_CONSOLE_DIST_DIR || ".next", "BUILD_ID"));
 }
 
 /** `next build` of the console; every line of its output goes to `onLine` as progress. */

@@ -181,10 +181,14 @@ export function GraphCanvas({
       if (service !== undefined) toggle.current?.(service);
     });
     cy.current = instance;
-    // The canvas shrinks when the side panel opens; keep drawing at the new size, centred.
+    // The canvas shrinks when the side panel opens; keep drawing at the new size, centred, and zoomed out as
+    // far as needed that nothing is cut off (a node out of view cannot be clicked).
     const resize = new ResizeObserver(() => {
       instance.resize();
-      instance.center();
+      const box = instance.elements().renderedBoundingBox();
+      const cutOff = box.x1 < 0 || box.y1 < 0 || box.x2 > instance.width() || box.y2 > instance.height();
+      if (cutOff) instance.fit(undefined, 40);
+      else instance.center();
     });
     if (container.current) resize.observe(container.current);
     return () => {
