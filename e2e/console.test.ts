@@ -98,6 +98,107 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await screenshot(page, "proxies");
   });
 
+  test("a proxy's details show the config it runs, read from the proxy and following changes live", async () => {
+    const config = page
+      .getByRole("region", { name: "Proxy web-v1" })
+      .getByRole("region", { name: "Running config" });
+    const [web] = await controlPlane.admin.dataplanes.list.query({ service: "web" });
+    await expect
+      .poll(() => config.textContent())
+      .toContain(`Running version ${web?.ackedVersion?.slice(0, 10)} acked`);
+    const summary = config.getByRole("list", { name: "Config summary" });
+    await expect
+      .poll(() => summary.textContent())
+      .toMatch(
+        /outbound cart :\d+ \(http\): 1 of 1 endpoint\(s\) healthy \(cart-v1\); route default; defaults/,
+      );
+
+    // A Retry for cart reaches web's proxy: the page shows what the proxy now runs, without a reload.
+    await controlPlane.admin.policies.applyYaml.mutate({
+      text: "kind: Retry\nmetadata:\n  name: cart-retry-live\nspec:\n  targetRef:\n    kind: Service\n    name: cart\n",
+    });
+    await expect.poll(() => summary.textContent(), { timeout: 20_000 }).toContain("retry cart-retry-live");
+    await config.getByText("Full config (YAML)").click();
+    expect(await config.getByRole("figure", { name: "Config YAML" }).textContent()).toContain(
+      "name: cart-retry-live",
+    );
+    await screenshot(page, "proxy-config");
+    await controlPlane.admin.policies.delete.mutate({ kind: "Retry", name: "cart-retry-live" });
+    await expect.poll(() => summary.textContent(), { timeout: 20_000 }).not.toContain("cart-retry-live");
+  });
+
+  test("live tap: requests of a service stream by with their real paths, pause and resume", async () => {
+    // Requests on a path of their own, so the rows shown are surely these (the steady load asks for /).
+    let sending = true;
+    let sent = 0;
+    const tagged = (async () => {
+      while (sending) {
+        sent += 1;
+        await fetch(`${mesh.entryUrl}tap-e2e/${sent}`).then(
+          (answer) => answer.arrayBuffer(),
+          () => undefined,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await goTo(page, "Live tap");
+      await page.getByLabel("Service or proxy").selectOption({ label: "cart" });
+      await page
+        .getByTestId("tap-state-cart-v1")
+        .getByText("cart-v1: streaming")
+        .waitFor({ timeout: 20_000 });
+      const rows = page.getByRole("table", { name: "Live requests" }).getByRole("row");
+      const tappedRow = rows.filter({ hasText: /\/tap-e2e\/\d+/ }).first();
+      await tappedRow.waitFor({ timeout: 20_000 });
+      expect(await tappedRow.textContent()).toMatch(/GET\/tap-e2e\/\d+200[\d.]+ ms/);
+      await screenshot(page, "tap-streaming");
+
+      const newest = () => rows.nth(1).getAttribute("data-seq").then(Number);
+      await page.getByRole("button", { name: "Pause" }).click();
+      await page.getByTestId("tap-state-cart-v1").getByText("cart-v1: paused").waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const pausedAt = await newest();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await newest()).toBe(pausedAt);
+      expect(await page.getByRole("status", { name: "Tap status" }).textContent()).toMatch(
+        /^Paused: \d+ request/,
+      );
+
+      await page.getByRole("button", { name: "Resume" }).click();
+      await expect.poll(newest, { timeout: 20_000 }).toBeGreaterThan(pausedAt);
+
+      // The filter runs in the proxy: once applied, only the tagged paths come through.
+      await page.getByLabel("Path prefix").fill("/tap-e2e/");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThan(3);
+      const paths = await page
+        .getByRole("table", { name: "Live requests" })
+        .locator("tbody code")
+        .allTextContents();
+      expect(paths.every((path) => path.startsWith("/tap-e2e/"))).toBe(true);
+    } finally {
+      sending = false;
+      await tagged;
+    }
+
+    const viewer = { username: "tess", password: "viewer-password-tap" };
+    await controlPlane.admin.users.create.mutate({ ...viewer, role: "viewer" });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const viewerPage = await context.newPage();
+      await signIn(viewerPage, consoleApp.url, viewer);
+      await viewerPage.goto(`${consoleApp.url}/tap`);
+      await viewerPage
+        .getByRole("note")
+        .getByText("The live tap is for editors and admins", { exact: false })
+        .waitFor();
+      expect(await viewerPage.getByRole("table", { name: "Live requests" }).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("the overview counts services and proxies", async () => {
     await goTo(page, "Overview");
     const online = page.getByRole("link", { name: /proxies online/ });

@@ -1,6 +1,9 @@
 "use client";
 
+import Link from "next/link";
+import { EditorOnly } from "@/features/auth/editor-only";
 import { localTime } from "@/lib/format";
+import { ProxyConfig } from "./proxy-config";
 import type { ProxyRow } from "./use-proxies";
 
 export function ProxyDetails({ proxy }: { proxy: ProxyRow }) {
@@ -50,6 +53,15 @@ export function ProxyDetails({ proxy }: { proxy: ProxyRow }) {
           {proxy.ports.gateway && " · gateway"}
         </li>
       </ul>
+      <h3>Running config</h3>
+      <ProxyConfig proxy={proxy} />
+      {proxy.status === "online" && (
+        <EditorOnly>
+          <p>
+            <Link href={`/tap?proxy=${proxy.id}`}>Watch its requests live</Link>
+          </p>
+        </EditorOnly>
+      )}
     </section>
   );
 }

@@ -8,6 +8,7 @@ const SECTIONS = [
   { href: "/graph", label: "Graph" },
   { href: "/services", label: "Services" },
   { href: "/traces", label: "Traces" },
+  { href: "/tap", label: "Live tap" },
   { href: "/security", label: "Security" },
   { href: "/policies", label: "Policies" },
   { href: "/permissions", label: "Permissions" },

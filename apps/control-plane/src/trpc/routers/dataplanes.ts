@@ -1,4 +1,5 @@
-import { nameSchema } from "@loom/spec";
+import { nameSchema, type Snapshot, snapshotSchema } from "@loom/spec";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { DataplanePorts } from "../../dataplane/index.ts";
 import { eventsOf } from "../../events.ts";
@@ -29,6 +30,29 @@ function toDataplaneView(record: DataplaneRecord) {
 
 export type DataplaneView = ReturnType<typeof toDataplaneView>;
 
+const ADMIN_FETCH_TIMEOUT_MS = 5_000;
+
+/** The snapshot a proxy serves with, from its admin /config: what it applied, not what we would send it. */
+async function configOf(record: DataplaneRecord): Promise<Snapshot | null> {
+  const { adminPort } = record.ports as DataplanePorts;
+  const host = record.address.includes(":") ? `[${record.address}]` : record.address;
+  const unreachable = (reason: string) =>
+    new TRPCError({ code: "BAD_GATEWAY", message: `cannot read the config of ${record.name}: ${reason}` });
+  const answer = await fetch(`http://${host}:${adminPort}/config`, {
+    signal: AbortSignal.timeout(ADMIN_FETCH_TIMEOUT_MS),
+  }).catch((error: Error) => {
+    throw unreachable(error.message);
+  });
+  if (answer.status !== 200) throw unreachable(`its admin port answered ${answer.status}`);
+  const body: unknown = await answer.json().catch(() => {
+    throw unreachable("its admin port answered something other than JSON");
+  });
+  if (body === null) return null;
+  const parsed = snapshotSchema.safeParse(body);
+  if (!parsed.success) throw unreachable(`its snapshot does not match this control plane's schema`);
+  return parsed.data;
+}
+
 export const dataplanesRouter = createRouter({
   list: viewerProcedure
     .input(
@@ -46,6 +70,15 @@ export const dataplanesRouter = createRouter({
     const record = await ctx.store.dataplanes.get(input.id);
     if (record === null) throw new NotFoundError(`Dataplane ${input.id} does not exist`);
     return toDataplaneView(record);
+  }),
+
+  /** The config a proxy is running, as its admin /config reports it (null before it applied any). */
+  config: viewerProcedure.input(z.object({ id: z.number().int() })).query(async ({ ctx, input }) => {
+    const record = await ctx.store.dataplanes.get(input.id);
+    if (record === null) throw new NotFoundError(`Dataplane ${input.id} does not exist`);
+    if (record.status !== "online")
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `dataplane ${record.name} is offline` });
+    return { ackedVersion: record.ackedVersion, snapshot: await configOf(record) };
   }),
 
   /** Registrations, heartbeats that change status, ACKs and NACKs, as the data-plane API reports them. */

@@ -1,0 +1,84 @@
+"use client";
+
+import { type FormEvent, useState } from "react";
+import type { TapFilters } from "./tap-filters";
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/** Filters apply on submit: each change reopens the streams, which should not happen per keystroke. */
+export function TapFilterForm({
+  filters,
+  services,
+  onApply,
+}: {
+  filters: TapFilters;
+  services: readonly string[];
+  onApply: (filters: TapFilters) => void;
+}) {
+  const [draft, setDraft] = useState(filters);
+  const set = (change: Partial<TapFilters>) => setDraft((current) => ({ ...current, ...change }));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onApply(draft);
+  }
+
+  return (
+    <form className="toolbar" onSubmit={submit} aria-label="Tap filters">
+      <label>
+        Method
+        <select value={draft.method} onChange={(event) => set({ method: event.target.value })}>
+          <option value="">any</option>
+          {METHODS.map((method) => (
+            <option key={method}>{method}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Path prefix
+        <input value={draft.path} onChange={(event) => set({ path: event.target.value })} placeholder="/" />
+      </label>
+      <label>
+        Status
+        <input
+          value={draft.status}
+          onChange={(event) => set({ status: event.target.value })}
+          placeholder="503 or 5xx"
+          size={8}
+        />
+      </label>
+      <label>
+        Source
+        <input
+          value={draft.source}
+          onChange={(event) => set({ source: event.target.value })}
+          list="tap-services"
+          placeholder="any"
+        />
+      </label>
+      <label>
+        Destination
+        <input
+          value={draft.destination}
+          onChange={(event) => set({ destination: event.target.value })}
+          list="tap-services"
+          placeholder="any"
+        />
+      </label>
+      <label>
+        Direction
+        <select value={draft.direction} onChange={(event) => set({ direction: event.target.value })}>
+          <option value="">both</option>
+          <option value="inbound">inbound</option>
+          <option value="outbound">outbound</option>
+        </select>
+      </label>
+      <datalist id="tap-services">
+        {services.map((service) => (
+          <option key={service} value={service} />
+        ))}
+      </datalist>
+      <button type="submit">Apply filters</button>
+    </form>
+  );
+}
