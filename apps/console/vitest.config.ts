@@ -13,5 +13,7 @@ export default defineConfig({
     include: ["tests/**/*.test.{ts,tsx}"],
     environment: "happy-dom",
     setupFiles: ["tests/setup.ts"],
+    // user-event types key by key; on two cores shared with other suites a form test can take several seconds.
+    testTimeout: 30_000,
   },
 });

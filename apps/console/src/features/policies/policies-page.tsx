@@ -7,6 +7,7 @@ import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { AppliedResults } from "@/features/resources/applied-results";
 import { type ApplyResult, ApplyYamlPanel } from "@/features/resources/apply-yaml-panel";
 import { useTRPC } from "@/lib/trpc";
+import { POLICY_FORMS } from "./forms";
 import { InForceLookup } from "./in-force-lookup";
 import { newPolicyYaml } from "./new-policy-yaml";
 import { PolicyDetails } from "./policy-details";
@@ -81,6 +82,7 @@ export function PoliciesPage() {
                   key={selection.kind}
                   initialText={newPolicyYaml(selection.kind, undefined)}
                   onApplied={showApplied}
+                  form={POLICY_FORMS[selection.kind]}
                 />
               </section>
             </EditorOnly>

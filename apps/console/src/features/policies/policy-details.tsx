@@ -9,6 +9,7 @@ import { ResourceHistory } from "@/features/resources/resource-history";
 import { editableYaml, keyOf } from "@/features/resources/resource-yaml";
 import { localTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
+import { POLICY_FORMS } from "./forms";
 import type { PolicyView } from "./use-policy-selection";
 
 const VIEW_LABELS: Record<PolicyView, string> = { yaml: "YAML", edit: "Edit", history: "History" };
@@ -88,6 +89,7 @@ export function PolicyDetails({
             key={policy.metadata.resourceVersion}
             initialText={editableYaml(policy)}
             onApplied={onApplied}
+            form={POLICY_FORMS[policy.kind]}
           />
         </EditorOnly>
       )}
