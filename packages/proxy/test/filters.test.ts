@@ -227,6 +227,22 @@ describe("retries", () => {
     ]).toEqual([true, false, true]);
   });
 
+  it("reads grpc-status only for the grpc-* conditions, and HTTP statuses only for the others", () => {
+    const grpc = new RetryPolicy(
+      retryConfigSchema.parse({ retryOn: ["grpc-unavailable", "grpc-deadline-exceeded"] }),
+    );
+    expect([14, 4, 13, 2, 0].map((code) => grpc.retriableGrpcStatus(code))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(grpc.retriableStatus(503)).toBe(false);
+    const http = new RetryPolicy(retryConfigSchema.parse({ retryOn: ["5xx"] }));
+    expect(http.retriableGrpcStatus(14)).toBe(false);
+  });
+
   it("keeps retries within percent of the requests of the last 10 s, plus the floor", () => {
     let now = 0;
     const budget = new RetryBudget(() => now);

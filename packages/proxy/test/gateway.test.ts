@@ -350,7 +350,7 @@ describe("gateway mode", () => {
       /loom_requests_total\{direction="inbound",source="unknown",destination="gateway"[^}]*status_class="4xx"[^}]*\} 3/,
     );
     expect(metrics).toMatch(
-      /loom_requests_total\{direction="outbound",source="gateway",destination="web"[^}]*status_class="2xx",tls="true"\} 3/,
+      /loom_requests_total\{direction="outbound",source="gateway",destination="web"[^}]*status_class="2xx",classification="success",tls="true"\} 3/,
     );
   });
 });

@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS_SECONDS, METRICS } from "@loom/spec";
+import { classifyResponse, LATENCY_BUCKETS_SECONDS, METRICS } from "@loom/spec";
 import { Counter, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ProxyMetrics } from "../src/telemetry/metrics.ts";
@@ -24,19 +24,33 @@ describe("request metrics", () => {
       registers: [reference],
     });
     const ours = new ProxyMetrics();
-    const observations: [string, string, number | undefined, boolean, number][] = [
-      ["outbound", "v1", 200, false, 0.0004],
-      ["outbound", "v1", 204, false, 0.003],
-      ["outbound", "v2", 503, false, 0.2],
-      ["inbound", "v1", undefined, true, 31],
-      ["outbound", "v1", 200, false, 0.0005],
-      ["inbound", "v1", 404, true, 0.01],
+    // direction, version, HTTP status, grpc-status (gRPC calls only), tls, seconds
+    const observations: [string, string, number | undefined, number | undefined, boolean, number][] = [
+      ["outbound", "v1", 200, undefined, false, 0.0004],
+      ["outbound", "v1", 204, undefined, false, 0.003],
+      ["outbound", "v2", 503, undefined, false, 0.2],
+      ["inbound", "v1", undefined, undefined, true, 31],
+      ["outbound", "v1", 200, undefined, false, 0.0005],
+      ["inbound", "v1", 404, undefined, true, 0.01],
+      ["outbound", "v1", 200, 0, false, 0.002],
+      ["outbound", "v1", 200, 14, false, 0.001],
+      ["outbound", "v1", 200, 14, false, 0.004],
+      ["outbound", "v1", 200, 5, false, 0.004],
     ];
-    for (const [direction, version, status, tls, seconds] of observations) {
-      const klass = status === undefined ? "error" : `${Math.floor(status / 100)}xx`;
-      const labels = [direction, "web", "cart", version, "default", klass, String(tls)] as const;
-      counter.labels(...labels).inc();
-      histogram.labels(...labels).observe(seconds);
+    for (const [direction, version, status, grpcStatus, tls, seconds] of observations) {
+      const labels = {
+        direction,
+        source: "web",
+        destination: "cart",
+        destination_version: version,
+        route: "default",
+        status_class: status === undefined ? "error" : `${Math.floor(status / 100)}xx`,
+        ...(grpcStatus === undefined ? {} : { grpc_status: String(grpcStatus) }),
+        classification: classifyResponse(status, grpcStatus),
+        tls: String(tls),
+      };
+      counter.labels(labels).inc();
+      histogram.labels(labels).observe(seconds);
       ours.observeRequest(
         direction as "inbound" | "outbound",
         "web",
@@ -44,6 +58,7 @@ describe("request metrics", () => {
         version,
         "default",
         status,
+        grpcStatus,
         tls,
         seconds,
       );

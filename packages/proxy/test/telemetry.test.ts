@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { freePort, useProcesses } from "@loom/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +11,7 @@ import {
   startProxy,
   tempDir,
 } from "./support/mesh.ts";
+import { promtoolCheck, sumSamples } from "./support/metrics-text.ts";
 import {
   type ReceivedSpan,
   SPAN_KIND_CLIENT,
@@ -20,26 +20,6 @@ import {
 } from "./support/otlp-receiver.ts";
 
 useProcesses();
-
-function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
-    );
-    child.stdin?.end(text);
-  });
-}
-
-function sampleValue(metrics: string, name: string, labels: Record<string, string>): number {
-  const line = metrics
-    .split("\n")
-    .find(
-      (candidate) =>
-        candidate.startsWith(`${name}{`) &&
-        Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)),
-    );
-  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
-}
 
 describe("telemetry across two hops: app → web's sidecar → backend's sidecar → app", () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
@@ -97,12 +77,12 @@ describe("telemetry across two hops: app → web's sidecar → backend's sidecar
       expect(check.code).toBe(0);
     }
     const edge = { source: "web", destination: "backend", destination_version: "v3", status_class: "2xx" };
-    expect(sampleValue(webMetrics, "loom_requests_total", { direction: "outbound", ...edge })).toBe(REQUESTS);
+    expect(sumSamples(webMetrics, "loom_requests_total", { direction: "outbound", ...edge })).toBe(REQUESTS);
     expect(
-      sampleValue(backendMetrics, "loom_requests_total", { direction: "inbound", source: "unknown" }),
+      sumSamples(backendMetrics, "loom_requests_total", { direction: "inbound", source: "unknown" }),
     ).toBe(REQUESTS);
     expect(
-      sampleValue(webMetrics, "loom_request_duration_seconds_count", { direction: "outbound", ...edge }),
+      sumSamples(webMetrics, "loom_request_duration_seconds_count", { direction: "outbound", ...edge }),
     ).toBe(REQUESTS);
     expect(webMetrics).toContain('loom_config_info{version="1"} 1');
     expect((await app.counts()).requests).toBe(REQUESTS);

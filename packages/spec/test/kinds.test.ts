@@ -896,7 +896,7 @@ describe("Retry", () => {
     `),
     ).toEqual([
       `Retry "cart" (line 5) spec.retryOn: needs at least one condition`,
-      `Retry "orders" (line 11) spec.retryOn[0]: must be one of "5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx"`,
+      `Retry "orders" (line 11) spec.retryOn[0]: must be one of "5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx", "grpc-cancelled", "grpc-deadline-exceeded", "grpc-internal", "grpc-resource-exhausted", "grpc-unavailable"`,
     ]);
   });
 

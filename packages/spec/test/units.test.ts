@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { durationMs, isTestMode, statusClass, timer } from "../src/index.ts";
+import { classifyResponse, durationMs, GrpcStatus, isTestMode, statusClass, timer } from "../src/index.ts";
 
 describe("durationMs", () => {
   it.each([
@@ -33,6 +33,28 @@ describe("statusClass", () => {
 
   it.each([undefined, 0, 99, 600, 1000])("%j is an error (no response, or not HTTP)", (status) => {
     expect(statusClass(status)).toBe("error");
+  });
+});
+
+describe("classifyResponse", () => {
+  it.each([
+    [200, undefined, "success"],
+    [404, undefined, "success"],
+    [503, undefined, "failure"],
+    [undefined, undefined, "failure"],
+    [200, GrpcStatus.OK, "success"],
+    [200, 5, "success"], // NOT_FOUND: the caller's mistake, as a 404 is
+    [200, GrpcStatus.CANCELLED, "success"],
+    [200, GrpcStatus.RESOURCE_EXHAUSTED, "success"],
+    [200, GrpcStatus.UNKNOWN, "failure"],
+    [200, GrpcStatus.DEADLINE_EXCEEDED, "failure"],
+    [200, 12, "failure"], // UNIMPLEMENTED
+    [200, GrpcStatus.INTERNAL, "failure"],
+    [200, GrpcStatus.UNAVAILABLE, "failure"],
+    [200, 99, "failure"], // unknown codes read as UNKNOWN
+    [503, GrpcStatus.OK, "failure"],
+  ] as const)("HTTP %j with grpc-status %j is a %s", (status, grpcStatus, classification) => {
+    expect(classifyResponse(status, grpcStatus)).toBe(classification);
   });
 });
 

@@ -1,6 +1,5 @@
 import { upperBoundOf } from "./bucket-index.ts";
 import {
-  FAILED_STATUS_CLASSES,
   type LabelValues,
   type RequestLabel,
   secondsToMs,
@@ -41,9 +40,10 @@ export class TrafficAggregation {
     return group;
   }
 
-  addRequests(group: AggregationGroup, statusClass: string | undefined, rate: number): void {
+  /** `failed`: isFailureSeries of the series' labels, taken once per label set. */
+  addRequests(group: AggregationGroup, failed: boolean, rate: number): void {
     group.rps += rate;
-    if ((FAILED_STATUS_CLASSES as readonly string[]).includes(statusClass ?? "")) group.failedRps += rate;
+    if (failed) group.failedRps += rate;
   }
 
   /** `index`: bucketIndex() of the series' `le`, taken once when it was first scraped. */

@@ -1,7 +1,13 @@
 import { EventEmitter } from "node:events";
 import { timer } from "@loom/spec";
 import { TrafficAggregation } from "./aggregate.ts";
-import type { LabelValues, MetricsBackend, TrafficQuery, TrafficStats } from "./metrics-backend.ts";
+import {
+  isFailureSeries,
+  type LabelValues,
+  type MetricsBackend,
+  type TrafficQuery,
+  type TrafficStats,
+} from "./metrics-backend.ts";
 import { extrapolatedRate } from "./promql-math.ts";
 import { ExpositionReader, fetchExposition, REQUESTS_METRIC, type ScrapeTarget } from "./scrape.ts";
 import { TargetSeries } from "./target-series.ts";
@@ -137,6 +143,7 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
         for (const group of series.groups.values()) {
           if (!matches(group.labels, query.where)) continue;
           const sums = aggregation.groupFor(group.labels);
+          const failed = isFailureSeries(group.labels);
           for (const stored of group.series) {
             let rate = stored.rate;
             if (!cached || stored.rateGeneration !== generation || stored.rateWindowMs !== query.windowMs) {
@@ -149,8 +156,7 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
               }
             }
             if (Number.isNaN(rate)) continue;
-            if (stored.metric === REQUESTS_METRIC)
-              aggregation.addRequests(sums, group.labels.status_class, rate);
+            if (stored.metric === REQUESTS_METRIC) aggregation.addRequests(sums, failed, rate);
             else if (stored.bucketIndex >= 0) aggregation.addBucket(sums, stored.bucketIndex, rate);
           }
         }

@@ -1,10 +1,20 @@
-import type { METRICS, StatusClass } from "@loom/spec";
+import type { Classification, METRICS, StatusClass } from "@loom/spec";
 
 export type RequestLabel = (typeof METRICS.requests.labels)[number];
 export type LabelValues = Partial<Record<RequestLabel, string>>;
 
-/** Status classes that count against the success rate: 5xx answers and requests that got no answer. */
+/**
+ * A proxy labels each request series with its classification (success or failure, gRPC status included: see
+ * classifyResponse in @loom/spec). A series without one (a proxy from before that label) falls back to
+ * these status classes: 5xx answers and requests that got no answer.
+ */
 export const FAILED_STATUS_CLASSES: readonly StatusClass[] = ["5xx", "error"];
+
+export function isFailureSeries(labels: Record<string, string>): boolean {
+  const { classification } = labels;
+  if (classification !== undefined) return classification === ("failure" satisfies Classification);
+  return (FAILED_STATUS_CLASSES as readonly string[]).includes(labels.status_class ?? "");
+}
 
 /** One aggregation of the request metrics, as `sum by (groupBy) (rate(...[window]))` would express it. */
 export interface TrafficQuery {

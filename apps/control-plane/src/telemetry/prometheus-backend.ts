@@ -64,7 +64,14 @@ export function createPrometheusBackend(options: PrometheusBackendOptions): Metr
       const by = `by (${query.groupBy.join(",")})`;
       const byLe = `by (${[...query.groupBy, "le"].join(",")})`;
       const selector = selectorOf(query.where);
-      const failed = selectorOf(query.where, `status_class=~"${FAILED_STATUS_CLASSES.join("|")}"`);
+      // isFailureSeries in PromQL: classified failures, or (series without a classification) failed classes.
+      const classified = selectorOf(query.where, `classification="failure"`);
+      const unclassified = selectorOf(
+        query.where,
+        `classification=""`,
+        `status_class=~"${FAILED_STATUS_CLASSES.join("|")}"`,
+      );
+      const failedRate = `rate(${REQUESTS_METRIC}${classified}${range}) or rate(${REQUESTS_METRIC}${unclassified}${range})`;
       const quantile = (q: number) =>
         `histogram_quantile(${q}, sum ${byLe} (rate(${BUCKET_METRIC}${selector}${range})))`;
       const keyOf = (metric: Record<string, string>) =>
@@ -73,7 +80,7 @@ export function createPrometheusBackend(options: PrometheusBackendOptions): Metr
         new Map((await instantQuery(promql, at)).map((row) => [keyOf(row.metric), row.value]));
       const [total, failedByKey, p50ByKey, p95ByKey, p99ByKey] = await Promise.all([
         instantQuery(`sum ${by} (rate(${REQUESTS_METRIC}${selector}${range}))`, at),
-        valuesByGroup(`sum ${by} (rate(${REQUESTS_METRIC}${failed}${range}))`),
+        valuesByGroup(`sum ${by} (${failedRate})`),
         valuesByGroup(quantile(0.5)),
         valuesByGroup(quantile(0.95)),
         valuesByGroup(quantile(0.99)),

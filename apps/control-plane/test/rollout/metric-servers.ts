@@ -50,17 +50,18 @@ export async function startVersionMetrics(service: string, behaviours: Record<st
           // Errors spread evenly, so any window holds the set share.
           const fail = failedSoFar < sentSoFar * behaviour.errorShare;
           if (fail) failedSoFar++;
-          const labels = [
-            "inbound",
-            "web",
-            service,
-            version,
-            "default",
-            fail ? "5xx" : "2xx",
-            "false",
-          ] as const;
-          requests.labels(...labels).inc();
-          duration.labels(...labels).observe(behaviour.latencySeconds);
+          const labels = {
+            direction: "inbound",
+            source: "web",
+            destination: service,
+            destination_version: version,
+            route: "default",
+            status_class: fail ? "5xx" : "2xx",
+            classification: fail ? "failure" : "success",
+            tls: "false",
+          };
+          requests.labels(labels).inc();
+          duration.labels(labels).observe(behaviour.latencySeconds);
         }
       }, 50),
     );

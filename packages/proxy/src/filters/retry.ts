@@ -1,22 +1,32 @@
-import { durationMs, type RetryCondition, type RetryConfig } from "@loom/spec";
+import { durationMs, GrpcStatus, type RetryCondition, type RetryConfig } from "@loom/spec";
 
 /** Why an attempt failed without a response. */
 export type AttemptError = "connect-failure" | "reset" | "timeout";
 
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const RETRIABLE_4XX = new Set([409]);
+const GRPC_CONDITIONS: ReadonlyMap<RetryCondition, number> = new Map([
+  ["grpc-cancelled", GrpcStatus.CANCELLED],
+  ["grpc-deadline-exceeded", GrpcStatus.DEADLINE_EXCEEDED],
+  ["grpc-internal", GrpcStatus.INTERNAL],
+  ["grpc-resource-exhausted", GrpcStatus.RESOURCE_EXHAUSTED],
+  ["grpc-unavailable", GrpcStatus.UNAVAILABLE],
+]);
 
 /** Which failures a request may be retried on, how often, and how long to wait between tries. */
 export class RetryPolicy {
   readonly attempts: number;
   readonly perTryTimeoutMs: number | undefined;
   private readonly conditions: ReadonlySet<RetryCondition>;
+  /** The grpc-status codes the grpc-* conditions name. */
+  readonly grpcStatuses: ReadonlySet<number>;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
 
   constructor(config: RetryConfig) {
     this.attempts = config.attempts;
     this.conditions = new Set(config.retryOn);
+    this.grpcStatuses = new Set(config.retryOn.flatMap((condition) => GRPC_CONDITIONS.get(condition) ?? []));
     this.perTryTimeoutMs = config.perTryTimeout ? durationMs(config.perTryTimeout) : undefined;
     this.backoffBaseMs = durationMs(config.backoff.base);
     this.backoffMaxMs = durationMs(config.backoff.max);
@@ -29,6 +39,10 @@ export class RetryPolicy {
       );
     }
     return this.conditions.has("retriable-4xx") && RETRIABLE_4XX.has(status);
+  }
+
+  retriableGrpcStatus(code: number): boolean {
+    return this.grpcStatuses.has(code);
   }
 
   retriableError(error: AttemptError): boolean {

@@ -17,6 +17,32 @@ const NOT_FORWARDED = new Set([
 export interface StreamOutcome {
   /** Response headers arrived (or the proxy answered itself): where the latency histogram stops. */
   responded(status: number): void;
+  /** The grpc-status of a trailers-only response or of the trailers. */
+  sawGrpcStatus(value: string | string[] | undefined): void;
+}
+
+/** The request headers to send upstream: the caller's, less the hop-by-hop ones, with our traceparent. */
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  traceparent: string,
+): http2.OutgoingHttpHeaders {
+  const outgoing: http2.OutgoingHttpHeaders = { traceparent };
+  for (const name in headers) if (!NOT_FORWARDED.has(name)) outgoing[name] = headers[name];
+  return outgoing;
+}
+
+/** Response headers to relay to the caller. */
+export function relayedResponseHeaders(headers: IncomingHttpHeaders): http2.OutgoingHttpHeaders {
+  const relayed: http2.OutgoingHttpHeaders = {};
+  for (const name in headers) if (!NOT_FORWARDED.has(name)) relayed[name] = headers[name];
+  return relayed;
+}
+
+/** Trailers to relay (pseudo-headers are not allowed there). */
+export function relayedTrailers(trailers: IncomingHttpHeaders | undefined): http2.OutgoingHttpHeaders {
+  const relayed: http2.OutgoingHttpHeaders = {};
+  for (const name in trailers) if (!name.startsWith(":")) relayed[name] = trailers[name];
+  return relayed;
 }
 
 /**
@@ -30,11 +56,9 @@ export function forwardStream(
   traceparent: string,
   outcome: StreamOutcome,
 ): void {
-  const outgoing: http2.OutgoingHttpHeaders = { traceparent };
-  for (const name in headers) if (!NOT_FORWARDED.has(name)) outgoing[name] = headers[name];
   let upstream: http2.ClientHttp2Stream;
   try {
-    upstream = session.request(outgoing);
+    upstream = session.request(upstreamRequestHeaders(headers, traceparent));
   } catch {
     respondItself(downstream, { status: 503, body: "upstream session unavailable\n" }, outcome);
     return;
@@ -42,22 +66,18 @@ export function forwardStream(
   let trailers: IncomingHttpHeaders | undefined;
   upstream.on("trailers", (received) => {
     trailers = received;
+    outcome.sawGrpcStatus(received["grpc-status"]);
   });
   upstream.once("response", (responseHeaders, flags) => {
     const status = Number(responseHeaders[":status"] ?? 502);
+    outcome.sawGrpcStatus(responseHeaders["grpc-status"]);
     outcome.responded(status);
     if (downstream.destroyed) return;
     const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
-    const relayed: http2.OutgoingHttpHeaders = {};
-    for (const name in responseHeaders) if (!NOT_FORWARDED.has(name)) relayed[name] = responseHeaders[name];
-    downstream.respond(relayed, { endStream, waitForTrailers: !endStream });
+    downstream.respond(relayedResponseHeaders(responseHeaders), { endStream, waitForTrailers: !endStream });
     if (!endStream) upstream.pipe(downstream);
   });
-  downstream.on("wantTrailers", () => {
-    const relayed: http2.OutgoingHttpHeaders = {};
-    for (const name in trailers) if (!name.startsWith(":")) relayed[name] = trailers[name];
-    downstream.sendTrailers(relayed);
-  });
+  downstream.on("wantTrailers", () => downstream.sendTrailers(relayedTrailers(trailers)));
   upstream.on("error", () => {
     if (!downstream.headersSent)
       respondItself(downstream, { status: 502, body: "upstream stream failed\n" }, outcome);

@@ -20,7 +20,7 @@ const MAX_REPLAY_BODY_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_HEADERS = {};
 
-const FAILURE_REPLIES: Record<AttemptError, Rejection> = {
+export const FAILURE_REPLIES: Record<AttemptError, Rejection> = {
   "connect-failure": { status: 503, body: "upstream connect error\n" },
   reset: { status: 502, body: "upstream connection reset\n" },
   timeout: { status: 504, body: "upstream request timeout\n" },

@@ -9,6 +9,8 @@ export interface TapSummary {
   path: string;
   /** Absent when no response was sent (the caller went away, the upstream broke). */
   status: number | undefined;
+  /** The gRPC status of a gRPC call. */
+  grpcStatus?: number | undefined;
   latencyMs: number;
   source: string;
   destination: string;

@@ -5,6 +5,8 @@ export interface AccessLogEntry {
   method: string;
   path: string;
   status: number | undefined;
+  /** The gRPC status of a gRPC call. */
+  grpcStatus?: number | undefined;
   durationMs: number;
   source: string;
   destination: string;

@@ -23,10 +23,21 @@ export class ProxyMetrics {
     destinationVersion: string,
     route: string,
     status: number | undefined,
+    grpcStatus: number | undefined,
     tls: boolean,
     seconds: number,
   ): void {
-    this.requests.record(direction, source, destination, destinationVersion, route, tls, status, seconds);
+    this.requests.record(
+      direction,
+      source,
+      destination,
+      destinationVersion,
+      route,
+      tls,
+      status,
+      grpcStatus,
+      seconds,
+    );
   }
 
   setConfigVersion(version: string): void {

@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS_SECONDS, METRICS, type StatusClass } from "@loom/spec";
+import { classifyResponse, LATENCY_BUCKETS_SECONDS, METRICS, type StatusClass } from "@loom/spec";
 import type { Metric, Registry } from "prom-client";
 
 const STATUS_CLASSES: readonly StatusClass[] = ["1xx", "2xx", "3xx", "4xx", "5xx", "error"];
@@ -27,9 +27,13 @@ class Series {
   }
 }
 
-/** The series of one (direction, source, destination, version, route, tls), one per status class, made on first use. */
+/**
+ * The series of one (direction, source, destination, version, route, tls), made on first use: one per status
+ * class, and for gRPC calls one per (status class, grpc-status).
+ */
 class SeriesGroup {
   private readonly byClass: (Series | undefined)[] = [];
+  private readonly byGrpcStatus = new Map<number, Series>();
 
   constructor(
     private readonly owner: RequestMetrics,
@@ -55,25 +59,42 @@ class SeriesGroup {
     );
   }
 
-  record(status: number | undefined, seconds: number): void {
+  record(status: number | undefined, grpcStatus: number | undefined, seconds: number): void {
     const index =
       status === undefined || status < 100 || status > 599 ? ERROR_CLASS : Math.floor(status / 100) - 1;
-    let series = this.byClass[index];
+    if (grpcStatus === undefined) {
+      let series = this.byClass[index];
+      if (series === undefined) {
+        series = this.make(index, status, undefined);
+        this.byClass[index] = series;
+      }
+      series.observe(seconds);
+      return;
+    }
+    const key = index * 1000 + grpcStatus;
+    let series = this.byGrpcStatus.get(key);
     if (series === undefined) {
-      // Labels in the spec's order, which is how they are printed.
-      const { direction, source, destination, destination_version, route, tls } = this.labels;
-      series = this.owner.add({
-        direction: direction as string,
-        source: source as string,
-        destination: destination as string,
-        destination_version: destination_version as string,
-        route: route as string,
-        status_class: STATUS_CLASSES[index] as StatusClass,
-        tls: tls as string,
-      });
-      this.byClass[index] = series;
+      series = this.make(index, status, grpcStatus);
+      this.byGrpcStatus.set(key, series);
     }
     series.observe(seconds);
+  }
+
+  private make(classIndex: number, status: number | undefined, grpcStatus: number | undefined): Series {
+    // Labels in the spec's order, which is how they are printed; grpc_status only on gRPC calls.
+    const { direction, source, destination, destination_version, route, tls } = this.labels;
+    const labels: Labels = {
+      direction: direction as string,
+      source: source as string,
+      destination: destination as string,
+      destination_version: destination_version as string,
+      route: route as string,
+      status_class: STATUS_CLASSES[classIndex] as StatusClass,
+    };
+    if (grpcStatus !== undefined) labels.grpc_status = String(grpcStatus);
+    labels.classification = classifyResponse(status, grpcStatus);
+    labels.tls = tls as string;
+    return this.owner.add(labels);
   }
 }
 
@@ -101,11 +122,12 @@ export class RequestMetrics {
     route: string,
     tls: boolean,
     status: number | undefined,
+    grpcStatus: number | undefined,
     seconds: number,
   ): void {
     const last = this.last;
     if (last?.is(direction, source, destination, destinationVersion, route, tls)) {
-      last.record(status, seconds);
+      last.record(status, grpcStatus, seconds);
       return;
     }
     const key = `${direction}\u0000${source}\u0000${destination}\u0000${destinationVersion}\u0000${route}\u0000${tls}`;
@@ -122,7 +144,7 @@ export class RequestMetrics {
       this.groups.set(key, group);
     }
     this.last = group;
-    group.record(status, seconds);
+    group.record(status, grpcStatus, seconds);
   }
 
   add(labels: Labels): Series {

@@ -1,6 +1,7 @@
 import type { RequestDirection } from "@loom/spec";
 import type { Span } from "@opentelemetry/api";
 import type { ProxyContext } from "../context.ts";
+import { grpcStatusOfUnfinishedCall, parseGrpcStatus } from "../http/grpc.ts";
 import { writeAccessLog } from "./access-log.ts";
 import { endSpan } from "./tracing.ts";
 
@@ -8,7 +9,12 @@ import { endSpan } from "./tracing.ts";
 export class RequestTelemetry {
   private readonly startedAt = performance.now();
   private status: number | undefined;
+  /** Until response headers; for gRPC the series is only recorded when the call's status is known. */
+  private latencySeconds: number | undefined;
   private recorded = false;
+  /** A gRPC call: its outcome is its grpc-status, in the trailers (or a trailers-only response). */
+  grpc = false;
+  grpcStatus: number | undefined;
   destinationVersion: string;
   route = "default";
   endpoint: string | undefined;
@@ -32,13 +38,25 @@ export class RequestTelemetry {
   /** Response headers are on their way: the latency the histogram measures ends here. */
   responded(status: number): void {
     this.status = status;
-    this.record();
+    this.latencySeconds = (performance.now() - this.startedAt) / 1000;
+    if (!this.grpc) this.record();
   }
 
-  /** The exchange is over, completely or because a side went away. */
-  finished(error?: string): void {
+  /** A grpc-status seen in response headers (trailers-only) or trailers. */
+  sawGrpcStatus(value: string | string[] | undefined): void {
+    if (this.grpc && value !== undefined) this.grpcStatus = parseGrpcStatus(value);
+  }
+
+  /**
+   * The exchange is over, completely or because a side went away. `resetCode`: the HTTP/2 RST_STREAM code
+   * the caller's stream closed with, if any.
+   */
+  finished(error?: string, resetCode?: number): void {
+    if (this.grpc && this.grpcStatus === undefined && this.status === 200) {
+      this.grpcStatus = grpcStatusOfUnfinishedCall(resetCode);
+    }
     this.record();
-    endSpan(this.span, this.status, error);
+    endSpan(this.span, this.status, error, this.grpcStatus);
     const { accessLog, tap } = this.context;
     if (!accessLog && !tap.active) return;
     const durationMs = Math.round((performance.now() - this.startedAt) * 1000) / 1000;
@@ -49,6 +67,7 @@ export class RequestTelemetry {
         method: this.method,
         path: this.path,
         status: this.status,
+        grpcStatus: this.grpcStatus,
         latencyMs: durationMs,
         source: this.source,
         destination: this.destination,
@@ -60,6 +79,7 @@ export class RequestTelemetry {
         method: this.method,
         path: this.path,
         status: this.status,
+        grpcStatus: this.grpcStatus,
         durationMs,
         source: this.source,
         destination: this.destination,
@@ -79,8 +99,9 @@ export class RequestTelemetry {
       this.destinationVersion,
       this.route,
       this.status,
+      this.grpcStatus,
       this.tls,
-      (performance.now() - this.startedAt) / 1000,
+      this.latencySeconds ?? (performance.now() - this.startedAt) / 1000,
     );
   }
 }

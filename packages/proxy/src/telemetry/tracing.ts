@@ -1,4 +1,5 @@
 import { randomFillSync } from "node:crypto";
+import { classifyResponse } from "@loom/spec";
 import {
   type Attributes,
   isSpanContextValid,
@@ -113,11 +114,13 @@ export function traceparentOf(span: Span): string {
   return `00-${context.traceId}-${context.spanId}-0${context.traceFlags & 1}`;
 }
 
-export function endSpan(span: Span, status: number | undefined, error?: string): void {
+export function endSpan(span: Span, status: number | undefined, error?: string, grpcStatus?: number): void {
   if (span.isRecording()) {
     if (status !== undefined) span.setAttribute("http.response.status_code", status);
-    if (error !== undefined || status === undefined || status >= 500) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+    if (grpcStatus !== undefined) span.setAttribute("rpc.grpc.status_code", grpcStatus);
+    if (error !== undefined || classifyResponse(status, grpcStatus) === "failure") {
+      const message = error ?? (grpcStatus ? `grpc-status ${grpcStatus}` : undefined);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
   }
   span.end();

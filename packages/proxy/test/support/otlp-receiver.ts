@@ -9,6 +9,9 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   service: string;
+  /** code 2 is ERROR. */
+  status?: { code?: number; message?: string };
+  attributes?: { key: string; value: { intValue?: number | string; stringValue?: string } }[];
 }
 
 export const SPAN_KIND_SERVER = 2;

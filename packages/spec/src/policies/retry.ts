@@ -3,12 +3,22 @@ import { durationSchema, percentageSchema } from "../common.ts";
 import { defineKind } from "../define-kind.ts";
 import { targetRefSchema } from "../target-ref.ts";
 
+/**
+ * The HTTP conditions read the HTTP status; a gRPC server answers HTTP 200 with its failure in grpc-status,
+ * which the grpc-* conditions read (Envoy's retry-grpc-on set). A gRPC response can be retried only while
+ * no part of it has reached the caller: a trailers-only answer, or headers and status with no message.
+ */
 export const retryConditionSchema = z.enum([
   "5xx",
   "gateway-error",
   "connect-failure",
   "reset",
   "retriable-4xx",
+  "grpc-cancelled",
+  "grpc-deadline-exceeded",
+  "grpc-internal",
+  "grpc-resource-exhausted",
+  "grpc-unavailable",
 ]);
 export type RetryCondition = z.infer<typeof retryConditionSchema>;
 
