@@ -52,6 +52,7 @@ describe("gRPC status through two sidecars over mTLS", () => {
   let plain: InventoryClient;
   let retrying: InventoryClient;
   let budgeted: InventoryClient;
+  let unreachable: InventoryClient;
   let webLog: ReturnType<typeof collectAccessLog>;
   let inventoryLog: ReturnType<typeof collectAccessLog>;
 
@@ -64,7 +65,9 @@ describe("gRPC status through two sidecars over mTLS", () => {
     ]);
     receiver = await startOtlpReceiver();
     app = await startInventoryApp("inventory-app");
-    const [inboundPort, plainPort, retryPort, budgetPort] = await Promise.all([
+    const [inboundPort, plainPort, retryPort, budgetPort, deadPort, closedPort] = await Promise.all([
+      freePort(),
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -108,6 +111,17 @@ describe("gRPC status through two sidecars over mTLS", () => {
             },
           },
           {
+            service: "warehouse",
+            port: deadPort,
+            protocol: "grpc",
+            // Nothing listens there.
+            endpoints: [endpoint("warehouse", closedPort)],
+            retry: {
+              name: "warehouse-retry",
+              spec: { attempts: 3, retryOn: ["connect-failure"], backoff },
+            },
+          },
+          {
             ...outbound(budgetPort),
             retry: {
               name: "inventory-budget",
@@ -130,10 +144,11 @@ describe("gRPC status through two sidecars over mTLS", () => {
     plain = new InventoryClient(`127.0.0.1:${plainPort}`);
     retrying = new InventoryClient(`127.0.0.1:${retryPort}`);
     budgeted = new InventoryClient(`127.0.0.1:${budgetPort}`);
+    unreachable = new InventoryClient(`127.0.0.1:${deadPort}`);
   });
 
   afterAll(() => {
-    for (const client of [plain, retrying, budgeted, app?.direct]) client?.close();
+    for (const client of [plain, retrying, budgeted, unreachable, app?.direct]) client?.close();
     receiver?.close();
   });
 
@@ -248,6 +263,22 @@ describe("gRPC status through two sidecars over mTLS", () => {
     });
     expect(small).toMatchObject({ code: GrpcCode.OK, attempts: 2 });
     expect((await app.direct.counts()).byId).toEqual({ "n-1": 1, "big-1": 1, "small-1": 2 });
+  });
+
+  it("retries a connect failure, then answers 503 (UNAVAILABLE to a gRPC client)", async () => {
+    const results = await callMany(5, 1, (index) => unreachable.call("Reserve", { id: `d-${index}` }));
+    expect(codesOf(results)).toEqual({ [String(GrpcCode.UNAVAILABLE)]: 5 });
+    const webMetrics = (await request(`${web.adminUrl}/metrics`)).body;
+    expect(sumSamples(webMetrics, "loom_retries_total", { destination: "warehouse", outcome: "sent" })).toBe(
+      10,
+    );
+    expect(
+      sumSamples(webMetrics, "loom_requests_total", {
+        destination: "warehouse",
+        status_class: "5xx",
+        classification: "failure",
+      }),
+    ).toBe(5);
   });
 
   it("keeps retries within the budget and reports the failures left", async () => {
