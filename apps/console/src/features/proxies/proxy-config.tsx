@@ -50,7 +50,7 @@ export function ProxyConfig({ proxy }: { proxy: ProxyView }) {
       <SnapshotSummary snapshot={snapshot} />
       <details>
         <summary>Full config (YAML)</summary>
-        <figure aria-label="Config YAML">
+        <figure aria-label="Config YAML" className="config-yaml">
           <pre>{stringify(snapshot, { lineWidth: 0 })}</pre>
         </figure>
       </details>

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { EditorOnly } from "@/features/auth/editor-only";
 import { TimeSeriesChart } from "@/features/charts/time-series-chart";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { formatMs, formatRps } from "@/features/graph/golden-format";
@@ -48,6 +49,9 @@ export function ServiceDetailPage({ name }: { name: string }) {
         </label>
         <Link href={`/traces?service=${encodeURIComponent(name)}`}>Traces</Link>
         <Link href={`/canary?service=${encodeURIComponent(name)}`}>Canary</Link>
+        <EditorOnly>
+          <Link href={`/tap?service=${encodeURIComponent(name)}`}>Live tap</Link>
+        </EditorOnly>
       </div>
       {error && <ApiErrorMessage error={error} action="load the metrics" />}
       {history && (

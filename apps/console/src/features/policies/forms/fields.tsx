@@ -62,7 +62,7 @@ export function TextField({
     <Field label={label} id={field.id} messages={field.messages}>
       <input
         {...a11y(field.id, field.messages)}
-        value={field.value === undefined ? "" : String(field.value)}
+        value={field.value === undefined || field.value === null ? "" : String(field.value)}
         placeholder={placeholder ?? (fallback === undefined ? undefined : `default ${fallback}`)}
         onChange={(event) => field.set(event.target.value === "" ? undefined : event.target.value)}
       />
@@ -80,7 +80,7 @@ export function NumberField({ path, label, schema }: { path: FieldPath; label: s
         {...a11y(field.id, field.messages)}
         inputMode="decimal"
         size={8}
-        value={field.value === undefined ? "" : String(field.value)}
+        value={field.value === undefined || field.value === null ? "" : String(field.value)}
         placeholder={fallback === undefined ? undefined : `default ${fallback}`}
         onChange={(event) => {
           const text = event.target.value.trim();
@@ -110,7 +110,7 @@ export function SelectField({
     <Field label={label} id={field.id} messages={field.messages}>
       <select
         {...a11y(field.id, field.messages)}
-        value={field.value === undefined ? "" : String(field.value)}
+        value={field.value === undefined || field.value === null ? "" : String(field.value)}
         onChange={(event) => field.set(event.target.value === "" ? undefined : event.target.value)}
       >
         {(optional || field.value === undefined) && <option value="">{optional ? "any" : "choose…"}</option>}
