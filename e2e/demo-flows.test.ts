@@ -1,6 +1,6 @@
 import { fixedRateLoad, useProcesses, waitFor } from "@loom/test-harness";
 import type { Core, NodeSingular } from "cytoscape";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { GATEWAY_SERVICE, SHOP } from "../examples/demo/src/topology.ts";
 import { browserTestsRun, launchChromium, screenshot, signIn } from "./support/chromium.ts";
@@ -64,7 +64,14 @@ async function clickInGraph(page: Page, id: string): Promise<void> {
       const graph = host as unknown as GraphHost & { clientWidth: number; clientHeight: number };
       const element = graph._cyreg?.cy?.getElementById(elementId);
       if (!element || element.empty()) return null;
-      const at = element.isEdge() ? element.renderedMidpoint() : (element as NodeSingular).renderedPosition();
+      // An edge a third of the way along, clear of its label (drawn at the midpoint) and of its ends' nodes.
+      const along = (from: { x: number; y: number }, to: { x: number; y: number }) => ({
+        x: from.x + (to.x - from.x) / 3,
+        y: from.y + (to.y - from.y) / 3,
+      });
+      const at = element.isEdge()
+        ? along(element.renderedSourceEndpoint(), element.renderedTargetEndpoint())
+        : (element as NodeSingular).renderedPosition();
       const box = graph.getBoundingClientRect();
       const inView = at.x > 0 && at.y > 0 && at.x < graph.clientWidth && at.y < graph.clientHeight;
       return { x: Math.round(box.left + at.x), y: Math.round(box.top + at.y), inView };
@@ -81,7 +88,24 @@ async function clickInGraph(page: Page, id: string): Promise<void> {
     },
     { what: `${id} to be drawn in view and still`, timeoutMs: 15_000, intervalMs: 0 },
   );
+  await page.mouse.move(point.x, point.y);
   await page.mouse.click(point.x, point.y);
+}
+
+/** Selects a node or an edge by clicking it in the graph, until the side panel shows it. */
+async function selectInGraph(page: Page, id: string, heading: string): Promise<Locator> {
+  const panel = page.getByRole("complementary", { name: "Selection" });
+  const shown = panel.getByRole("heading", { name: heading, exact: true });
+  for (let attempt = 1; ; attempt += 1) {
+    await clickInGraph(page, id);
+    try {
+      await shown.waitFor({ timeout: 3_000 });
+      if (attempt > 1) report(`${id} selected at click`, attempt);
+      return panel;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 describe.runIf(browserTestsRun)("the four operator flows against npm run demo", () => {
@@ -102,7 +126,7 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
 
   afterEach(async (context) => {
     if (context.task.result?.state === "fail" && page)
-      await screenshot(page, `demo-failed-${context.task.name}`);
+      await screenshot(page, `demo-failed-${context.task.name.split(":")[0]?.replace(/[^\w-]+/g, "-")}`);
   });
 
   afterAll(async () => {
@@ -132,18 +156,14 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     await expect.poll(rpsOf, { timeout: 30_000, interval: 500 }).not.toBe(first);
     report(`web → catalog rps changed from ${first} to ${await rpsOf()} after (s)`, seconds(watching));
 
-    await clickInGraph(page, "checkout->payments");
-    const panel = page.getByRole("complementary", { name: "Selection" });
-    await panel.getByRole("heading", { name: "checkout → payments" }).waitFor();
+    const panel = await selectInGraph(page, "checkout->payments", "checkout → payments");
     expect(await panel.textContent()).toMatch(/Requests[\d.]+ rpsSuccess[\d.]+%Latencyp50 .* p99 [\d.]+ m?s/);
     await screenshot(page, "demo-1-edge-metrics");
   });
 
   test("canary: an 80/20 split made from cart's graph node reaches the versions' own counters; rollback restores 100/0", async () => {
     await goTo(page, "Graph");
-    await clickInGraph(page, "cart");
-    const panel = page.getByRole("complementary", { name: "Selection" });
-    await panel.getByRole("heading", { name: "cart", exact: true }).waitFor();
+    const panel = await selectInGraph(page, "cart", "cart");
     await panel.getByRole("button", { name: "Show versions in the graph" }).click();
     await expect
       .poll(async () => (await drawnGraph(page)).nodes)
@@ -294,8 +314,9 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     expect(
       (await drawnGraph(page)).edges.filter((edge) => edge.denied === "yes").map((edge) => edge.id),
     ).toEqual([edgeId]);
-    await clickInGraph(page, edgeId);
-    await page.getByRole("complementary", { name: "Selection" }).getByText("Denied:").waitFor();
+    await (await selectInGraph(page, edgeId, `${DENIED.source} → ${DENIED.destination}`))
+      .getByText("Denied:")
+      .waitFor();
     await screenshot(page, "demo-3-denied-edge");
 
     await goTo(page, "Permissions");
@@ -374,9 +395,7 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
 
     // From a graph edge straight to that edge's traces.
     await goTo(page, "Graph");
-    await clickInGraph(page, "web->cart");
-    const panel = page.getByRole("complementary", { name: "Selection" });
-    await panel.getByRole("heading", { name: "web → cart" }).waitFor();
+    const panel = await selectInGraph(page, "web->cart", "web → cart");
     await panel.getByRole("link", { name: "Slow traces of this edge" }).click();
     await page.waitForURL(/\/traces\?service=cart&minDurationMs=\d+/);
     const throughEdge = page

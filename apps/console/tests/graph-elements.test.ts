@@ -48,6 +48,13 @@ describe("the service graph's elements", () => {
     expect(ids.indexOf("cart")).toBeLessThan(ids.indexOf("cart@v1"));
   });
 
+  test("a registered version without requests (a canary at 0 %) is drawn too, as idle", () => {
+    const registeredVersions = new Map([["cart", ["v1", "v2", "v3"]]]);
+    const data = byId(graphElements(services, edges, { expanded: new Set(["cart"]), registeredVersions }));
+    expect(data.get("cart@v3")).toMatchObject({ parent: "cart", label: "v3\nidle", colour: "#8a94a6" });
+    expect(data.get("cart@v2")?.label).toBe("v2\n2.0 rps");
+  });
+
   test("grouped by namespace: a box per namespace, each service inside its own", () => {
     const namespaces = new Map([["cart", "shop"]]);
     const data = byId(graphElements(services, edges, { namespaces, groupByNamespace: true }));

@@ -153,7 +153,7 @@ export function GraphCanvas({
   select.current = onSelect;
   const toggle = useRef(onToggleVersions);
   toggle.current = onToggleVersions;
-  const { namespaces, groupByNamespace, expanded, denied } = view;
+  const { namespaces, groupByNamespace, expanded, denied, registeredVersions } = view;
 
   useEffect(() => {
     const instance = cytoscape({
@@ -201,7 +201,13 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cy.current;
     if (!instance) return;
-    const wanted = graphElements(services, edges, { namespaces, groupByNamespace, expanded, denied });
+    const wanted = graphElements(services, edges, {
+      namespaces,
+      groupByNamespace,
+      expanded,
+      denied,
+      registeredVersions,
+    });
     const wantedIds = new Set(wanted.map((element) => element.data.id));
     const firstLayout = instance.elements().empty();
     const added: ElementDefinition[] = [];
@@ -275,7 +281,7 @@ export function GraphCanvas({
       });
       layout.run();
     }
-  }, [services, edges, namespaces, groupByNamespace, expanded, denied]);
+  }, [services, edges, namespaces, groupByNamespace, expanded, denied, registeredVersions]);
 
   // Also after the elements change: new ones arrive visible.
   // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced

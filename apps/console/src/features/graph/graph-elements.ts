@@ -1,6 +1,6 @@
 import type { ElementDefinition } from "cytoscape";
 import { edgeSummary, formatRps, healthOf } from "./golden-format";
-import type { GraphEdge, GraphService } from "./use-service-graph";
+import type { GoldenMetrics, GraphEdge, GraphService } from "./use-service-graph";
 
 export function edgeId(edge: { source: string; destination: string }): string {
   return `${edge.source}->${edge.destination}`;
@@ -30,8 +30,22 @@ export interface GraphView {
   groupByNamespace?: boolean;
   /** Services drawn as a box of their versions. */
   expanded?: ReadonlySet<string>;
+  /** Service → versions its proxies are registered with, so an idle version (a canary at 0 %) is drawn too. */
+  registeredVersions?: ReadonlyMap<string, readonly string[]>;
   /** Edge ids whose calls the TrafficPermission in force refuses. */
   denied?: ReadonlySet<string>;
+}
+
+/** The versions measured in the window, then those only registered (no request in the window), by name. */
+export function versionsOf(
+  service: GraphService,
+  registered: readonly string[],
+): { version: string; metrics: GoldenMetrics | null }[] {
+  const measured = new Set(service.versions.map(({ version }) => version));
+  return [
+    ...service.versions,
+    ...registered.filter((version) => !measured.has(version)).map((version) => ({ version, metrics: null })),
+  ].sort((a, b) => (a.version < b.version ? -1 : 1));
 }
 
 /**
@@ -61,7 +75,8 @@ export function graphElements(
 
   const versionNodes: ElementDefinition[] = [];
   for (const service of services) {
-    const expanded = view.expanded?.has(service.name) === true && service.versions.length > 0;
+    const versions = versionsOf(service, view.registeredVersions?.get(service.name) ?? []);
+    const expanded = view.expanded?.has(service.name) === true && versions.length > 0;
     const rps = labelled && service.metrics && !expanded ? `\n${formatRps(service.metrics.rps)} rps` : "";
     elements.push({
       group: "nodes",
@@ -74,12 +89,12 @@ export function graphElements(
       },
     });
     if (expanded)
-      for (const { version, metrics } of service.versions)
+      for (const { version, metrics } of versions)
         versionNodes.push({
           group: "nodes",
           data: {
             id: versionNodeId(service.name, version),
-            label: `${version}\n${formatRps(metrics.rps)} rps`,
+            label: `${version}\n${metrics ? `${formatRps(metrics.rps)} rps` : "idle"}`,
             colour: HEALTH_COLOURS[healthOf(metrics)],
             kind: "version",
             service: service.name,

@@ -25,11 +25,11 @@ export function GraphPage() {
   const [focusOnSelection, setFocusOnSelection] = useState(false);
   const [groupByNamespace, setGroupByNamespace] = useState(false);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const { services, namespaces, edges, generatedAt, error } = useServiceGraph(window);
+  const { services, namespaces, registeredVersions, edges, generatedAt, error } = useServiceGraph(window);
   const denied = useDeniedEdges(edges);
   const view = useMemo(
-    () => ({ namespaces, groupByNamespace, expanded, denied }),
-    [namespaces, groupByNamespace, expanded, denied],
+    () => ({ namespaces, groupByNamespace, expanded, denied, registeredVersions }),
+    [namespaces, groupByNamespace, expanded, denied, registeredVersions],
   );
   const toggleVersions = (service: string) =>
     setExpanded((current) => {
@@ -120,6 +120,7 @@ export function GraphPage() {
             edges={edges}
             denied={denied}
             expanded={expanded}
+            registeredVersions={registeredVersions}
             onToggleVersions={toggleVersions}
           />
         )}

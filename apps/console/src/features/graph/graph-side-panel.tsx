@@ -3,6 +3,7 @@ import { EditorOnly } from "@/features/auth/editor-only";
 import { edgeSummary } from "./golden-format";
 import { GoldenMetricsList } from "./golden-metrics-list";
 import { edgeId, type GraphSelection } from "./graph-canvas";
+import { versionsOf } from "./graph-elements";
 import { MtlsMark } from "./mtls-mark";
 import type { GraphEdge, GraphService } from "./use-service-graph";
 
@@ -34,14 +35,17 @@ function ServicePanel({
   service,
   edges,
   expanded,
+  registered,
   onToggleVersions,
 }: {
   service: GraphService;
   edges: readonly GraphEdge[];
   expanded: boolean;
+  registered: readonly string[];
   onToggleVersions: () => void;
 }) {
   const name = encodeURIComponent(service.name);
+  const versions = versionsOf(service, registered);
   return (
     <>
       <h2>{service.name}</h2>
@@ -50,7 +54,7 @@ function ServicePanel({
       ) : (
         <p className="muted">No request has reached it in this window.</p>
       )}
-      {service.versions.length > 0 && (
+      {versions.length > 0 && (
         <>
           <div className="toolbar">
             <h3 className="grow">Versions</h3>
@@ -59,10 +63,12 @@ function ServicePanel({
             </button>
           </div>
           <ul className="plain">
-            {service.versions.map((version) => (
+            {versions.map((version) => (
               <li key={version.version}>
                 <strong>{version.version}</strong>{" "}
-                <span className="muted">{edgeSummary(version.metrics)}</span>
+                <span className="muted">
+                  {version.metrics ? edgeSummary(version.metrics) : "no request in this window"}
+                </span>
               </li>
             ))}
           </ul>
@@ -130,6 +136,7 @@ export function GraphSidePanel({
   edges,
   denied,
   expanded,
+  registeredVersions,
   onToggleVersions,
 }: {
   selection: GraphSelection;
@@ -137,6 +144,7 @@ export function GraphSidePanel({
   edges: readonly GraphEdge[];
   denied: ReadonlySet<string>;
   expanded: ReadonlySet<string>;
+  registeredVersions: ReadonlyMap<string, readonly string[]>;
   onToggleVersions: (service: string) => void;
 }) {
   if (selection.type === "service") {
@@ -148,6 +156,7 @@ export function GraphSidePanel({
             service={service}
             edges={edges}
             expanded={expanded.has(service.name)}
+            registered={registeredVersions.get(service.name) ?? []}
             onToggleVersions={() => onToggleVersions(service.name)}
           />
         ) : (

@@ -18,6 +18,7 @@ export function useServiceGraph(window: MetricsWindow) {
   const [graph, setGraph] = useState<ServiceGraph>();
   const stream = useSubscription(trpc.graph.onUpdate.subscriptionOptions({ window }, { onData: setGraph }));
   const registry = useQuery(trpc.services.list.queryOptions());
+  const proxies = useQuery(trpc.dataplanes.list.queryOptions({}));
   const measured = new Set(graph?.services.map((service) => service.name));
   const idle: GraphService[] = (registry.data ?? [])
     .filter((service) => !measured.has(service.metadata.name))
@@ -28,9 +29,19 @@ export function useServiceGraph(window: MetricsWindow) {
       new Map((registry.data ?? []).map((service) => [service.metadata.name, service.metadata.namespace])),
     [registry.data],
   );
+  const registeredVersions = useMemo(() => {
+    const versions = new Map<string, string[]>();
+    for (const proxy of proxies.data ?? []) {
+      const version = proxy.tags.version;
+      const known = versions.get(proxy.service) ?? [];
+      if (version !== undefined && !known.includes(version)) versions.set(proxy.service, [...known, version]);
+    }
+    return versions;
+  }, [proxies.data]);
   return {
     services,
     namespaces,
+    registeredVersions,
     edges: graph?.edges,
     generatedAt: graph?.generatedAt,
     error: stream.error ?? registry.error,
