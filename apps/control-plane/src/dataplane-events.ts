@@ -22,12 +22,16 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
     return offline;
   };
 
+  // The mesh of each proxy this process registered, so an ACK's event costs no store read.
+  const meshOf = new Map<number, string>();
+
   return {
     ...store,
     dataplanes: {
       ...dataplanes,
       async register(input) {
         const record = await dataplanes.register(input);
+        meshOf.set(record.id, record.mesh);
         (await knownOffline()).delete(record.id);
         publish("registered", record);
         return record;
@@ -72,6 +76,7 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
       async remove(id) {
         const record = await dataplanes.get(id);
         await dataplanes.remove(id);
+        meshOf.delete(id);
         if (record !== null) publish("removed", record);
       },
     },

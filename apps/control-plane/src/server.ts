@@ -84,6 +84,9 @@ export async function startLoomServer(options: LoomServerOptions): Promise<LoomS
     { ...options.dataplane.tls, minVersion: "TLSv1.2" },
     requestListener("dataplane", options.dataplane.mounts),
   );
+  // A proxy ACKs on its kept-alive connection whenever config changes, often more than Node's default 5 s
+  // apart; a server closing that connection as idle races the proxy's next ACK (a reset, and the ACK is lost).
+  dataplane.keepAliveTimeout = 120_000;
   const apiPort = await listen(api, options.api);
   const dataplanePort = await listen(dataplane, options.dataplane);
 

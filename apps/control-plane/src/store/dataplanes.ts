@@ -51,6 +51,15 @@ export function toDataplaneRecord(row: DataplaneRow): DataplaneRecord {
 /** Under SQLite's bound of 999 parameters per statement. */
 const IDS_PER_STATEMENT = 500;
 
+/** `ids` in chunks a statement can take. */
+export function idChunks(ids: readonly number[]): number[][] {
+  const chunks: number[][] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) {
+    chunks.push(ids.slice(start, start + IDS_PER_STATEMENT));
+  }
+  return chunks;
+}
+
 /** Running proxy instances as they registered; resource-style Dataplane objects live in resources. */
 export function createDataplaneRepository(prisma: StoreClient) {
   async function setStatus(id: number, status: DataplaneStatus, at?: Date): Promise<void> {
@@ -88,9 +97,9 @@ export function createDataplaneRepository(prisma: StoreClient) {
 
     /** Heartbeats of many proxies in one statement per few hundred; ids that no longer exist are skipped. */
     async markSeenMany(ids: readonly number[], at: Date = new Date()): Promise<void> {
-      for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) {
+      for (const chunk of idChunks(ids)) {
         await prisma.dataplane.updateMany({
-          where: { id: { in: ids.slice(start, start + IDS_PER_STATEMENT) } },
+          where: { id: { in: chunk } },
           data: { status: "online", lastSeenAt: at },
         });
       }
@@ -99,10 +108,8 @@ export function createDataplaneRepository(prisma: StoreClient) {
     /** The records of `ids` that exist, in no particular order. */
     async getMany(ids: readonly number[]): Promise<DataplaneRecord[]> {
       const records: DataplaneRecord[] = [];
-      for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) {
-        const rows = await prisma.dataplane.findMany({
-          where: { id: { in: ids.slice(start, start + IDS_PER_STATEMENT) } },
-        });
+      for (const chunk of idChunks([...new Set(ids)])) {
+        const rows = await prisma.dataplane.findMany({ where: { id: { in: chunk } } });
         records.push(...rows.map(toDataplaneRecord));
       }
       return records;

@@ -1,4 +1,5 @@
 import type { StoreProvider } from "./database-target.ts";
+import { idChunks } from "./dataplanes.ts";
 import type { PropagationAck as PropagationAckRow } from "./generated/sqlite/client.ts";
 import type { StoreClient, StoreTransaction } from "./prisma-client.ts";
 
@@ -99,12 +100,9 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
       since: Date,
     ): Promise<Map<number, PropagationAckRecord>> {
       const latest = new Map<number, PropagationAckRecord>();
-      for (let start = 0; start < dataplaneIds.length; start += REPORTS_PER_STATEMENT * 3) {
+      for (const chunk of idChunks(dataplaneIds)) {
         const rows = await prisma.propagationAck.findMany({
-          where: {
-            dataplaneId: { in: dataplaneIds.slice(start, start + REPORTS_PER_STATEMENT * 3) },
-            at: { gte: since },
-          },
+          where: { dataplaneId: { in: chunk }, at: { gte: since } },
           orderBy: { id: "asc" },
         });
         for (const row of rows) latest.set(row.dataplaneId, row);
