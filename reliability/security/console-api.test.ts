@@ -90,7 +90,7 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
     const answers: string[] = [];
     for (const base of [controlPlane.apiUrl, consoleApp.url]) {
       for (const procedure of writeProcedures) {
-        for (const headers of [
+        for (const headers of <Record<string, string>[]>[
           { "x-loom-csrf": "1" },
           { "x-loom-csrf": "1", authorization: "Bearer loom_api_forged" },
           { "x-loom-csrf": "1", cookie: "loom_session=forged.forged" },
@@ -169,7 +169,7 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
       const session = cookies.find((cookie) => cookie.name === "loom_session");
       expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
       // HttpOnly as the page sees it: script on the console cannot read the session.
-      expect(await page.evaluate(() => document.cookie)).not.toContain("loom_session");
+      expect(await page.evaluate("document.cookie")).not.toContain("loom_session");
       reportCounts("security/console-api session cookie flags", {
         sent: 2,
         failed: 0,
@@ -276,7 +276,7 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
       const origins = [`http://127.0.0.1:${attacker.port}`, `http://localhost:${attacker.port}`];
       for (const origin of origins) {
         await page.goto(`${origin}/attack.html`);
-        await page.waitForFunction(() => (window as unknown as { attackDone?: boolean }).attackDone === true);
+        await page.waitForFunction("window.attackDone === true");
       }
       const attempts = origins.length * ATTACKS_PER_PAGE;
       const created = await Promise.all(

@@ -33,6 +33,10 @@ const IN = {
 
 type Field = keyof typeof IN;
 
+interface PageDocument {
+  document: { body: { innerText: string }; querySelectorAll(selector: string): { length: number } };
+}
+
 /** Every section of the console, and the markup each must show as text (found by reading them; the rest shows none). */
 const PAGES: { name: string; path: string; shows: Field[] }[] = [
   { name: "overview", path: "/", shows: [] },
@@ -181,6 +185,8 @@ describe("markup in names and free text renders as text everywhere in the consol
       await expandDetails(page, name);
       const found = await page.evaluate(
         (needles) => {
+          // The root project compiles without the DOM library; this runs in the page.
+          const { document } = globalThis as unknown as PageDocument;
           // biome-ignore lint/performance/useDomNodeTextContent: the text an operator sees, not hidden nodes
           const text = document.body.innerText;
           return {

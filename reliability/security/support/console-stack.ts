@@ -2,13 +2,13 @@ import { statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import buildConsole from "../../../e2e/support/build-console.ts";
-import { CONSOLE_DIR, REPO_ROOT } from "../../../e2e/support/paths.ts";
+import { CONSOLE_BUILD_ID, CONSOLE_DIR, REPO_ROOT } from "../../../e2e/support/paths.ts";
 
 /** Newest modification time of the files under `dir` (skipping build output and dependencies). */
 async function newestMtimeMs(dir: string): Promise<number> {
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === ".next") continue;
+    if (entry.name === "node_modules" || entry.name.startsWith(".next")) continue;
     const full = path.join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? await newestMtimeMs(full) : (await stat(full)).mtimeMs);
   }
@@ -16,15 +16,14 @@ async function newestMtimeMs(dir: string): Promise<number> {
 }
 
 /**
- * The security suites drive the production build of the console, as the e2e suites do, but do not own a
- * globalSetup: an existing build newer than every console and spec source is reused, anything else is
- * rebuilt here (LOOM_E2E_SKIP_BUILD=1 reuses whatever build exists, as in e2e).
+ * The security suites drive the production build of the console the e2e suites serve (LOOM_CONSOLE_DIST_DIR,
+ * .next-e2e by default), but own no globalSetup: a build newer than every console and spec source is reused,
+ * anything else is rebuilt here (LOOM_E2E_SKIP_BUILD=1 reuses whatever build exists, as in e2e).
  */
 export async function ensureConsoleBuild(): Promise<void> {
-  const buildId = path.join(CONSOLE_DIR, ".next", "BUILD_ID");
   let builtAt = 0;
   try {
-    builtAt = statSync(buildId).mtimeMs;
+    builtAt = statSync(CONSOLE_BUILD_ID).mtimeMs;
   } catch {
     // No build yet.
   }
