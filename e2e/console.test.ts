@@ -322,6 +322,36 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await screenshot(page, "policy-validation-error");
   });
 
+  test("a policy written with its kind's form: the spec's messages at the fields, the same preview and apply", async () => {
+    await page.goto(`${consoleApp.url}/policies?kind=CircuitBreaker`);
+    await page.getByRole("button", { name: "New CircuitBreaker" }).click();
+    await page.getByRole("tab", { name: "Form" }).click();
+    const form = page.getByRole("form", { name: "Policy form" });
+    await form.getByLabel("Name", { exact: true }).fill("cart-breaker");
+    await form.getByLabel("Service").fill("cart");
+    await form.getByLabel("Max requests").fill("0");
+    const messages = page.getByRole("list", { name: "Validation" }).getByRole("listitem");
+    await expect
+      .poll(() => messages.allTextContents())
+      .toEqual(['CircuitBreaker "cart-breaker" (line 9) spec.maxRequests: must be at least 1']);
+    expect(await form.getByText("must be at least 1").count()).toBe(1);
+    await form.getByLabel("Max requests").fill("512");
+    await expect.poll(() => messages.allTextContents()).toEqual(["Valid: 1 resource(s)."]);
+    await page.getByText("1 of 3 online proxies would get new config: web-v1.").waitFor();
+    await screenshot(page, "policy-form");
+    await page.getByRole("tab", { name: "YAML" }).click();
+    expect(await page.getByLabel("Policy YAML").inputValue()).toContain("maxRequests: 512");
+
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("CircuitBreaker default/cart-breaker: created (version 1)").waitFor();
+    const stored = await controlPlane.admin.policies.get.query({
+      kind: "CircuitBreaker",
+      name: "cart-breaker",
+    });
+    expect(stored.spec).toMatchObject({ targetRef: { kind: "Service", name: "cart" }, maxRequests: 512 });
+    await controlPlane.admin.policies.delete.mutate({ kind: "CircuitBreaker", name: "cart-breaker" });
+  });
+
   test("an edit shows its diff, and one click in history rolls it back", async () => {
     await page.goto(`${consoleApp.url}/policies?kind=Timeout&policy=default/default/cart-timeout&view=edit`);
     const editor = page.getByLabel("Policy YAML");
