@@ -128,7 +128,7 @@ export function CheckboxField({ path, label, schema }: { path: FieldPath; label:
   const checked = field.value === undefined ? fallback === true : field.value === true;
   return (
     <div className="form-field">
-      <label>
+      <label className="inline">
         <input type="checkbox" checked={checked} onChange={(event) => field.set(event.target.checked)} />{" "}
         {label}
       </label>
@@ -153,7 +153,7 @@ export function ChoicesField({
     <fieldset className="form-field inline-options">
       <legend>{label}</legend>
       {options.map((option) => (
-        <label key={option}>
+        <label key={option} className="inline">
           <input
             type="checkbox"
             checked={chosen.includes(option)}
@@ -269,7 +269,7 @@ export function OptionalSection({
   return (
     <fieldset className="form-field">
       <legend>
-        <label>
+        <label className="inline">
           <input
             type="checkbox"
             checked={present}
