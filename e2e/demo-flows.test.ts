@@ -401,8 +401,8 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     const throughEdge = page
       .getByRole("table", { name: "Traces" })
       .getByRole("row")
-      .filter({ hasText: /\bcart\b/ })
-      .filter({ hasText: /\bweb\b/ });
+      .filter({ has: page.getByRole("cell", { name: /(^|, )cart(,|$)/ }) })
+      .filter({ has: page.getByRole("cell", { name: /(^|, )web(,|$)/ }) });
     await throughEdge.first().waitFor({ timeout: 30_000 });
     await screenshot(page, "demo-4-edge-traces");
   });

@@ -191,7 +191,14 @@ export function GraphCanvas({
       else instance.center();
     });
     if (container.current) resize.observe(container.current);
+    // cytoscape caches where its container is on the page and refreshes that only on scroll or resize; a
+    // message appearing or going above the canvas moves it, and clicks would then hit beside what was aimed
+    // at. Before cytoscape reads a press (pointerdown comes before its mousedown), it re-reads the position.
+    const card = container.current?.parentElement;
+    const refreshPosition = () => instance.resize();
+    card?.addEventListener("pointerdown", refreshPosition, { capture: true });
     return () => {
+      card?.removeEventListener("pointerdown", refreshPosition, { capture: true });
       resize.disconnect();
       instance.destroy();
       cy.current = null;
