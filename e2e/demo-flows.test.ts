@@ -55,6 +55,28 @@ function drawnGraph(page: Page): Promise<DrawnGraph> {
   });
 }
 
+/** Where each service's node is drawn (model coordinates, rounded). */
+function nodePositions(page: Page): Promise<Record<string, string>> {
+  return page.getByRole("img", { name: "Service graph" }).evaluate((host) => {
+    const cy = (host as unknown as GraphHost)._cyreg?.cy;
+    const positions: Record<string, string> = {};
+    cy?.nodes('[kind = "service"]').forEach((node) => {
+      positions[node.id()] = `${Math.round(node.position("x"))},${Math.round(node.position("y"))}`;
+    });
+    return positions;
+  });
+}
+
+/** The compound node each of `ids` is drawn inside, if any. */
+function nodeParents(page: Page, ids: readonly string[]): Promise<Record<string, string | null>> {
+  return page.getByRole("img", { name: "Service graph" }).evaluate((host, wanted) => {
+    const cy = (host as unknown as GraphHost)._cyreg?.cy;
+    return Object.fromEntries(
+      wanted.map((id) => [id, (cy?.getElementById(id).parent().first().id() as string | undefined) ?? null]),
+    );
+  }, ids);
+}
+
 /** Clicks a node or an edge (its midpoint) where cytoscape draws it, as the mouse would. */
 async function clickInGraph(page: Page, id: string): Promise<void> {
   const canvas = page.getByRole("img", { name: "Service graph" });
@@ -152,9 +174,21 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
         ?.label.match(/([\d.]+) rps/)?.[1];
     const first = await rpsOf();
     expect(first).toBeDefined();
+    const positionsBefore = await nodePositions(page);
     const watching = performance.now();
     await expect.poll(rpsOf, { timeout: 30_000, interval: 500 }).not.toBe(first);
     report(`web → catalog rps changed from ${first} to ${await rpsOf()} after (s)`, seconds(watching));
+    // The picture the operator has read stays put across the update.
+    expect(await nodePositions(page)).toEqual(positionsBefore);
+
+    await page.getByLabel("Group by namespace").check();
+    await expect
+      .poll(async () => (await drawnGraph(page)).nodes)
+      .toEqual(expect.arrayContaining(["namespace:default", ...SERVICES]));
+    expect(Object.values(await nodeParents(page, SERVICES))).toEqual(SERVICES.map(() => "namespace:default"));
+    await screenshot(page, "demo-1-graph-by-namespace");
+    await page.getByLabel("Group by namespace").uncheck();
+    await expect.poll(async () => (await drawnGraph(page)).nodes).not.toContain("namespace:default");
 
     const panel = await selectInGraph(page, "checkout->payments", "checkout → payments");
     expect(await panel.textContent()).toMatch(/Requests[\d.]+ rpsSuccess[\d.]+%Latencyp50 .* p99 [\d.]+ m?s/);
