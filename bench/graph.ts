@@ -16,6 +16,7 @@ const CALLS_PER_SERVICE = 4;
 const SCRAPES = 4;
 const QUERIES = 50;
 const GOAL_P95_MS = 50;
+const COLD_ROUNDS = 5;
 
 /**
  * One proxy per service: its outbound series to the services it calls and its inbound series from its callers,
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
   // A minute of retention is all the 1 m graph needs; it keeps the bench's memory small.
   const hub = createTelemetryHub({
     listTargets: async () => targets,
-    intervalMs: 1_000,
+    // The production interval, which is also each scrape's timeout: on a busy machine a 1 s timeout drops
+    // targets, and the graph then has fewer edges than the bench asks for.
+    intervalMs: 5_000,
     retentionMs: 120_000,
   });
   const scrapeStarted = performance.now();
@@ -83,6 +86,16 @@ async function main(): Promise<void> {
     durations.push(performance.now() - started);
     edges = graph.edges.length;
   }
+  // The first query after a scrape computes each label set's rates; the others of the round reuse them.
+  const firstAfterScrape: number[] = [];
+  for (let round = 0; round < COLD_ROUNDS; round++, scrape++) {
+    await hub.scrapeNow();
+    const started = performance.now();
+    await buildServiceGraph(hub, "1m");
+    firstAfterScrape.push(performance.now() - started);
+  }
+  firstAfterScrape.sort((a, b) => a - b);
+  const coldMedian = firstAfterScrape[Math.ceil(0.5 * COLD_ROUNDS) - 1] ?? Number.NaN;
   durations.sort((a, b) => a - b);
   const p50 = durations[Math.ceil(0.5 * QUERIES) - 1] ?? Number.NaN;
   const p95 = durations[Math.ceil(0.95 * QUERIES) - 1] ?? Number.NaN;
@@ -96,12 +109,14 @@ async function main(): Promise<void> {
       "scrape round (ms)": Math.round(scrapeRoundMs),
       "graph p50 (ms)": Number(p50.toFixed(1)),
       "graph p95 (ms)": Number(p95.toFixed(1)),
+      "first after scrape p50 (ms)": Number(coldMedian.toFixed(1)),
       "goal p95 (ms)": GOAL_P95_MS,
       "p95 / goal": Number((p95 / GOAL_P95_MS).toFixed(2)),
     },
   ]);
   console.log(`BENCH graph.p95_ms ${p95.toFixed(1)}`);
   console.log(`BENCH graph.p50_ms ${p50.toFixed(1)}`);
+  console.log(`BENCH graph.first_after_scrape_p50_ms ${coldMedian.toFixed(1)}`);
   await hub.close();
   for (const server of servers) server.close();
 }

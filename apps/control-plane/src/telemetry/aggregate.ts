@@ -7,6 +7,7 @@ import {
   type TrafficStats,
 } from "./metrics-backend.ts";
 import { type Bucket, bucketQuantile } from "./promql-math.ts";
+import type { GroupTotals } from "./target-series.ts";
 
 interface AggregationGroup {
   labels: LabelValues;
@@ -40,15 +41,15 @@ export class TrafficAggregation {
     return group;
   }
 
-  /** `failed`: isFailureSeries of the series' labels, taken once per label set. */
-  addRequests(group: AggregationGroup, failed: boolean, rate: number): void {
-    group.rps += rate;
-    if (failed) group.failedRps += rate;
-  }
-
-  /** `index`: bucketIndex() of the series' `le`, taken once when it was first scraped. */
-  addBucket(group: AggregationGroup, index: number, rate: number): void {
-    group.buckets[index] = (group.buckets[index] ?? 0) + rate;
+  /** Adds one label set's rates (see GroupTotals) to the group it falls in. */
+  add(group: AggregationGroup, totals: GroupTotals): void {
+    group.rps += totals.rps;
+    group.failedRps += totals.failedRps;
+    const { buckets } = totals;
+    for (let index = 0; index < buckets.length; index++) {
+      const rate = buckets[index];
+      if (rate !== undefined) group.buckets[index] = (group.buckets[index] ?? 0) + rate;
+    }
   }
 
   result(): TrafficStats[] {

@@ -10,7 +10,7 @@ import {
 } from "./metrics-backend.ts";
 import { extrapolatedRate } from "./promql-math.ts";
 import { ExpositionReader, fetchExposition, REQUESTS_METRIC, type ScrapeTarget } from "./scrape.ts";
-import { TargetSeries } from "./target-series.ts";
+import { type GroupTotals, type SeriesGroup, TargetSeries } from "./target-series.ts";
 import { RETENTION_MS } from "./windows.ts";
 
 export interface TelemetryHubOptions {
@@ -58,6 +58,8 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
   /** Completed scrape rounds, and per window the instant "now" queries of this round are evaluated at. */
   let generation = 0;
   const evaluations = new Map<number, number>();
+  /** Answers to "now" queries of this round, by query: a console polling the graph asks the same again. */
+  const answers = new Map<string, TrafficStats[]>();
 
   async function scrapeRound(): Promise<void> {
     const targets = await options.listTargets();
@@ -90,12 +92,14 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
     generation++;
     // Evaluations of the previous generation are never asked for again (windows vary: a Rollout step's).
     evaluations.clear();
+    answers.clear();
     updates.emit("update");
   }
 
   /**
    * Queries for "now" between two scrapes see the same samples, so they are evaluated at one instant, the
-   * first such query's, and share their per-series rates (the graph asks four aggregations of each series).
+   * first such query's, and share each label set's rates (the graph asks four aggregations of each, and
+   * the console asks again every few seconds): a later query of the round adds up label sets, not series.
    * A query for an explicit time is evaluated there and computes its own rates.
    */
   function evaluationOf(query: TrafficQuery): { at: number; cached: boolean } {
@@ -135,6 +139,9 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
       })),
     async traffic(query: TrafficQuery): Promise<TrafficStats[]> {
       const { at, cached } = evaluationOf(query);
+      const answerKey = cached ? JSON.stringify([query.windowMs, query.where, query.groupBy]) : undefined;
+      const answered = answerKey === undefined ? undefined : answers.get(answerKey);
+      if (answered) return [...answered];
       const from = at - query.windowMs;
       const aggregation = new TrafficAggregation(query.groupBy, query.windowMs);
       for (const { series } of scraped.values()) {
@@ -142,26 +149,17 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
         if (range === undefined) continue;
         for (const group of series.groups.values()) {
           if (!matches(group.labels, query.where)) continue;
-          const sums = aggregation.groupFor(group.labels);
-          const failed = isFailureSeries(group.labels);
-          for (const stored of group.series) {
-            let rate = stored.rate;
-            if (!cached || stored.rateGeneration !== generation || stored.rateWindowMs !== query.windowMs) {
-              const counter = series.counterRange(stored, range.first, range.last);
-              rate = counter === undefined ? Number.NaN : extrapolatedRate(counter, from, at);
-              if (cached) {
-                stored.rate = rate;
-                stored.rateGeneration = generation;
-                stored.rateWindowMs = query.windowMs;
-              }
-            }
-            if (Number.isNaN(rate)) continue;
-            if (stored.metric === REQUESTS_METRIC) aggregation.addRequests(sums, failed, rate);
-            else if (stored.bucketIndex >= 0) aggregation.addBucket(sums, stored.bucketIndex, rate);
+          let totals = group.totals;
+          if (!cached || totals?.generation !== generation || totals.windowMs !== query.windowMs) {
+            totals = groupTotals(series, group, range, from, at, query.windowMs, generation);
+            if (cached) group.totals = totals;
           }
+          aggregation.add(aggregation.groupFor(group.labels), totals);
         }
       }
-      return aggregation.result();
+      const result = aggregation.result();
+      if (answerKey !== undefined) answers.set(answerKey, result);
+      return [...result];
     },
     onUpdate(listener) {
       updates.on("update", listener);
@@ -173,6 +171,33 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
       await round;
     },
   };
+}
+
+/** One label set's rates over [from, at]: its series' rates, summed by what they count. */
+function groupTotals(
+  series: TargetSeries,
+  group: SeriesGroup,
+  range: { first: number; last: number },
+  from: number,
+  at: number,
+  windowMs: number,
+  generation: number,
+): GroupTotals {
+  const totals: GroupTotals = { windowMs, generation, rps: 0, failedRps: 0, buckets: [] };
+  const failed = isFailureSeries(group.labels);
+  for (const stored of group.series) {
+    const counter = series.counterRange(stored, range.first, range.last);
+    if (counter === undefined) continue;
+    const rate = extrapolatedRate(counter, from, at);
+    if (Number.isNaN(rate)) continue;
+    if (stored.metric === REQUESTS_METRIC) {
+      totals.rps += rate;
+      if (failed) totals.failedRps += rate;
+    } else if (stored.bucketIndex >= 0) {
+      totals.buckets[stored.bucketIndex] = (totals.buckets[stored.bucketIndex] ?? 0) + rate;
+    }
+  }
+  return totals;
 }
 
 function matches(labels: Record<string, string>, where: LabelValues): boolean {

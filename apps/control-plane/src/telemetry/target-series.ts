@@ -14,6 +14,18 @@ export interface ScrapedSample {
 export interface SeriesGroup {
   labels: Record<string, string>;
   series: StoredSeries[];
+  /** The group's rates as last computed, and for which window and hub generation (the hub's rate cache). */
+  totals?: GroupTotals;
+}
+
+/** One label set's rates over a window: what every query grouping by a coarser label set adds up. */
+export interface GroupTotals {
+  windowMs: number;
+  generation: number;
+  rps: number;
+  failedRps: number;
+  /** Bucket rates by bucketIndex(). */
+  buckets: number[];
 }
 
 export interface StoredSeries {
@@ -22,10 +34,6 @@ export interface StoredSeries {
   labels: Record<string, string>;
   /** A histogram bucket's bucketIndex() of its `le`; -1 for other series. */
   bucketIndex: number;
-  /** The last rate computed for this series, and for which window and hub generation (the hub's rate cache). */
-  rate: number;
-  rateWindowMs: number;
-  rateGeneration: number;
   /** Reset-adjusted values, one slot per scrape of the target; NaN where the series was absent. */
   values: Float64Array;
   /** Added to raw values since the last reset; raw = adjusted - offset in force at that time. */
@@ -80,9 +88,6 @@ export class TargetSeries {
           group: this.groupOf(sample.labels),
           labels: sample.labels,
           bucketIndex: bucketIndex(sample.labels.le),
-          rate: Number.NaN,
-          rateWindowMs: -1,
-          rateGeneration: -1,
           values: new Float64Array(this.capacity).fill(Number.NaN),
           offset: 0,
           lastRaw: sample.value,
