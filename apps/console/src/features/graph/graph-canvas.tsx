@@ -273,6 +273,9 @@ export function GraphCanvas({
       instance
         .layout({ name: "cose", animate: false, fit: true, padding: 40 } as cytoscape.LayoutOptions)
         .run();
+    } else if (regrouped) {
+      // One box (or none) around nodes that stay where they are: only the view widens to show its name.
+      instance.fit(undefined, 40);
     } else if (freshServices.length > 0) {
       const freshIds = new Set(freshServices.map((element) => element.data.id));
       const settled = instance.nodes().filter((node) => !freshIds.has(node.id()));
