@@ -53,6 +53,7 @@ describe("gRPC status through two sidecars over mTLS", () => {
   let retrying: InventoryClient;
   let budgeted: InventoryClient;
   let unreachable: InventoryClient;
+  let slow: InventoryClient;
   let webLog: ReturnType<typeof collectAccessLog>;
   let inventoryLog: ReturnType<typeof collectAccessLog>;
 
@@ -65,14 +66,9 @@ describe("gRPC status through two sidecars over mTLS", () => {
     ]);
     receiver = await startOtlpReceiver();
     app = await startInventoryApp("inventory-app");
-    const [inboundPort, plainPort, retryPort, budgetPort, deadPort, closedPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const [inboundPort, plainPort, retryPort, budgetPort, deadPort, closedPort, slowPort] = await Promise.all(
+      [freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()],
+    );
     inventory = await startProxy(dir, {
       name: "inventory",
       service: "inventory",
@@ -122,6 +118,12 @@ describe("gRPC status through two sidecars over mTLS", () => {
             },
           },
           {
+            // The same instances under another name, with a short request timeout.
+            ...outbound(slowPort),
+            service: "reports",
+            timeout: { name: "reports-timeout", spec: { request: "300ms" } },
+          },
+          {
             ...outbound(budgetPort),
             retry: {
               name: "inventory-budget",
@@ -145,10 +147,11 @@ describe("gRPC status through two sidecars over mTLS", () => {
     retrying = new InventoryClient(`127.0.0.1:${retryPort}`);
     budgeted = new InventoryClient(`127.0.0.1:${budgetPort}`);
     unreachable = new InventoryClient(`127.0.0.1:${deadPort}`);
+    slow = new InventoryClient(`127.0.0.1:${slowPort}`);
   });
 
   afterAll(() => {
-    for (const client of [plain, retrying, budgeted, unreachable, app?.direct]) client?.close();
+    for (const client of [plain, retrying, budgeted, unreachable, slow, app?.direct]) client?.close();
     receiver?.close();
   });
 
@@ -279,6 +282,19 @@ describe("gRPC status through two sidecars over mTLS", () => {
         classification: "failure",
       }),
     ).toBe(5);
+  });
+
+  it("answers 504 (UNAVAILABLE to a gRPC client) when the request timeout passes before response headers", async () => {
+    const result = await slow.call("Reserve", { id: "s-1", mode: "slow", ms: 2_000 });
+    expect(result.code).toBe(GrpcCode.UNAVAILABLE);
+    const webMetrics = (await request(`${web.adminUrl}/metrics`)).body;
+    expect(
+      sumSamples(webMetrics, "loom_requests_total", {
+        destination: "reports",
+        status_class: "5xx",
+        classification: "failure",
+      }),
+    ).toBe(1);
   });
 
   it("keeps retries within the budget and reports the failures left", async () => {

@@ -83,7 +83,9 @@ class Http2Exchange {
   private body: Buffer[] | null = null;
   private bodyBytes = 0;
   private bodyEnded = false;
+  /** The request timeout, which runs until response headers; undefined while none runs. */
   private deadline: NodeJS.Timeout | undefined;
+  private deadlineAt: number | undefined;
   private budgetExhausted = false;
   private readonly upstreamHeaders: http2.OutgoingHttpHeaders;
 
@@ -111,7 +113,6 @@ class Http2Exchange {
     this.backend = rule.pickBackend();
     outbound.budget.recordRequest();
     if (rule.retry) this.body = [];
-    this.deadline = setTimeout(() => this.onDeadline(), rule.deadlines.requestMs);
     downstream.once("close", () => this.downstreamClosed());
     downstream.on("wantTrailers", () => downstream.sendTrailers(relayedTrailers(this.current?.trailers)));
     downstream.on("data", (chunk: Buffer) => this.requestData(chunk));
@@ -140,6 +141,10 @@ class Http2Exchange {
 
   sendAttempt(): void {
     if (this.committed) return;
+    // Armed for the first try, and again for a retry after held response headers had stopped it: the
+    // request timeout covers the retries too.
+    this.deadlineAt ??= Date.now() + (this.rule as CompiledRule).deadlines.requestMs;
+    this.deadline ??= setTimeout(() => this.onDeadline(), Math.max(0, this.deadlineAt - Date.now()));
     const { outbound } = this;
     const overflow = outbound.breaker.admit();
     if (overflow) {
@@ -176,8 +181,11 @@ class Http2Exchange {
       this.retryAfter(attempt, outcomeOf(status, grpcStatus));
       return;
     }
-    if (this.grpc && !endStream && this.mightRetryGrpcStatus()) attempt.hold();
-    else this.commit(attempt, endStream ? "ended" : "streaming");
+    if (this.grpc && !endStream && this.mightRetryGrpcStatus()) {
+      // Headers came, so the request timeout is met, even if the caller sees them only with the first message.
+      this.stopDeadline();
+      attempt.hold();
+    } else this.commit(attempt, endStream ? "ended" : "streaming");
   }
 
   /** A held attempt's trailers arrived before any message: its grpc-status may still be retried. */
@@ -310,7 +318,12 @@ class Http2Exchange {
 
   private settle(): void {
     this.committed = true;
+    this.stopDeadline();
+  }
+
+  private stopDeadline(): void {
     clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private onDeadline(): void {

@@ -5,6 +5,7 @@
 //   { id, mode: "trailers", code }       response headers first, then the error in the trailers
 //   { id, mode: "fail-first", code }     "fail" on the first call with this id, OK after
 //   { id, mode: "trailers-first", code } "trailers" on the first call with this id, OK after
+//   { id, mode: "slow", ms }             OK after ms
 // FAIL_ALL=<code> makes every Reserve call fail with that code. Counts answers the calls received (all, and
 // by id); Reset clears them.
 import grpc from "@grpc/grpc-js";
@@ -28,12 +29,13 @@ let calls = 0;
 let byId = new Map();
 
 function reserve(call, callback) {
-  const { id, mode = "ok", code = grpc.status.UNAVAILABLE } = call.request;
+  const { id, mode = "ok", code = grpc.status.UNAVAILABLE, ms = 0 } = call.request;
   calls += 1;
   const seen = (byId.get(id) ?? 0) + 1;
   byId.set(id, seen);
   const fail = (status) => callback({ code: status, details: `call ${id} failed on purpose` });
   if (failAll !== undefined) return fail(failAll);
+  if (mode === "slow") return setTimeout(() => callback(null, { id, attempt: seen }), ms);
   const firstOnly = mode.endsWith("-first");
   if (mode === "ok" || (firstOnly && seen > 1)) return callback(null, { id, attempt: seen });
   if (mode.startsWith("trailers")) call.sendMetadata(new grpc.Metadata());
