@@ -21,7 +21,8 @@ Joining a control plane that runs elsewhere (docker/compose.yaml does) instead o
   --advertise HOST      where the control plane and peers reach this machine's proxies (default 127.0.0.1)
 
 Environment: LOOM_ADMIN_PASSWORD (else one is generated and kept in the data dir), DATABASE_URL (else SQLite
-in the data dir), LOOM_TEST_MODE=1 (short timers, for tests).`;
+in the data dir), LOOM_TEST_MODE=1 (short timers, for tests), LOOM_CONSOLE_DIST_DIR (the console build to serve
+or make, default apps/console/.next; the e2e suite points it at its own build).`;
 
 export interface DemoOptions {
   rps: number;
