@@ -32,7 +32,10 @@ export interface NamespaceNetwork {
   /** The root namespace's address on the bridge: where the control plane and the load generator sit. */
   hostAddress: string;
   namespaces: Namespace[];
-  /** Drops everything `namespace` sends to the host address (the control plane), nothing else. */
+  /**
+   * Drops everything between `namespace` and the host (the control plane), both ways, and nothing else: a
+   * one-way cut would still let the control plane's stream in (TCP delivers data whose ACKs are lost).
+   */
   cutOffFromHost(namespace: Namespace): Promise<void>;
   heal(namespace: Namespace): Promise<void>;
   /** Deletes the namespaces, the bridge and the veth pairs; safe to call more than once. */
@@ -56,6 +59,8 @@ export async function createNamespaceNetwork(count: number): Promise<NamespaceNe
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
+    for (const namespace of namespaces)
+      await ip("route", "del", "blackhole", `${namespace.address}/32`).catch(() => {});
     for (const link of [...hostLinks, bridge]) await ip("link", "del", link).catch(() => {});
     for (const namespace of namespaces) await ip("netns", "del", namespace.name).catch(() => {});
   };
@@ -89,8 +94,10 @@ export async function createNamespaceNetwork(count: number): Promise<NamespaceNe
     namespaces,
     async cutOffFromHost(namespace) {
       await ip("-n", namespace.name, "route", "add", "blackhole", `${hostAddress}/32`);
+      await ip("route", "add", "blackhole", `${namespace.address}/32`);
     },
     async heal(namespace) {
+      await ip("route", "del", "blackhole", `${namespace.address}/32`);
       await ip("-n", namespace.name, "route", "del", "blackhole", `${hostAddress}/32`);
     },
     destroy,
