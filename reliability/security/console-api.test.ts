@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { useProcesses } from "@loom/test-harness";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../../apps/control-plane/src/trpc/router.ts";
 import { launchChromium, signIn } from "../../e2e/support/chromium.ts";
@@ -260,6 +260,49 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
     expect(own.status).toBe(200);
   });
 
+  it("signing in never sends the browser to another origin, whatever ?next= says", async () => {
+    const attacker = await startAttackerSite(consoleApp.url);
+    const elsewhere = `127.0.0.1:${attacker.port}/phish`;
+    // Browsers read "\\" as "/" and drop tabs in URLs: each of these is another origin once resolved.
+    const destinations = [
+      `//${elsewhere}`,
+      `/\\${elsewhere}`,
+      `/\t/${elsewhere}`,
+      `http://${elsewhere}`,
+      `javascript:alert(document.domain)`,
+    ];
+    const context = await browser.newContext();
+    const landedOn: string[] = [];
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      for (const next of destinations) {
+        await context.clearCookies();
+        await page.goto(`${consoleApp.url}/sign-in?next=${encodeURIComponent(next)}`);
+        await signInFromForm(page);
+        await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+        await page.waitForLoadState("load");
+        landedOn.push(new URL(page.url()).origin);
+      }
+      // Control: a path inside the console is still where signing in leads.
+      await context.clearCookies();
+      await page.goto(`${consoleApp.url}/sign-in?next=${encodeURIComponent("/policies?kind=Timeout")}`);
+      await signInFromForm(page);
+      await page.waitForURL(`${consoleApp.url}/policies?kind=Timeout`);
+    } finally {
+      await context.close();
+      await attacker.close();
+    }
+    const away = landedOn.filter((origin) => origin !== consoleApp.url).length;
+    reportCounts("security/console-api sign-in redirect (?next=)", {
+      sent: destinations.length,
+      failed: away,
+      refused: destinations.length - away,
+      crashed: consoleApp.process.exitStatus ? 1 : 0,
+    });
+    expect(landedOn).toEqual(destinations.map(() => consoleApp.url));
+  });
+
   it("a form post and fetches from a page on another origin in Chromium change nothing", async () => {
     const attacker = await startAttackerSite(consoleApp.url);
     const context = await browser.newContext();
@@ -313,6 +356,13 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
 });
 
 const ATTACKS_PER_PAGE = 5;
+
+/** Fills and submits the sign-in form already on the page (e2e's signIn also navigates to it first). */
+async function signInFromForm(page: Page): Promise<void> {
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
 
 /**
  * An attacker's page: three auto-submitting forms (text/plain JSON, urlencoded, multipart) into hidden iframes,

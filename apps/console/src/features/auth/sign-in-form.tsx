@@ -6,9 +6,16 @@ import { type FormEvent, useState } from "react";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { useTRPC } from "@/lib/trpc";
 
-/** Only paths inside the console: `next` comes from the URL, so it must not send anyone elsewhere. */
+const SAME_ORIGIN = "http://console.invalid";
+
+/**
+ * Only paths inside the console: `next` comes from the URL, so it must not send anyone elsewhere. Resolved as
+ * the browser will resolve it: URLs read a backslash as "/" and drop tabs, so "/\evil.example" leaves too.
+ */
 function safeDestination(next: string | null): string {
-  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
+  if (!next?.startsWith("/")) return "/";
+  const url = new URL(next, SAME_ORIGIN);
+  return url.origin === SAME_ORIGIN ? `${url.pathname}${url.search}${url.hash}` : "/";
 }
 
 export function SignInForm({ next }: { next: string | null }) {
