@@ -9,8 +9,18 @@ export class InvalidOtlpBodyError extends Error {
   override readonly name = "InvalidOtlpBodyError";
 }
 
+/**
+ * Deeper than any exporter nests (a span's attribute value sits at about 10) and far below where the
+ * recursive schema and mapping below run out of stack: JSON nested 1,000 deep answered 500 before this.
+ */
+const MAX_NESTING = 128;
+
 export function decodeExportRequest(body: Buffer, encoding: OtlpEncoding): ExportTraceRequest {
   const candidate = encoding === "json" ? parseJson(body) : decodeProtobuf(body);
+  if (nestedDeeperThan(candidate, MAX_NESTING))
+    throw new InvalidOtlpBodyError(
+      `not an OTLP ExportTraceServiceRequest: nested deeper than ${MAX_NESTING} levels`,
+    );
   const parsed = exportTraceRequestSchema.safeParse(candidate);
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
@@ -19,6 +29,18 @@ export function decodeExportRequest(body: Buffer, encoding: OtlpEncoding): Expor
     );
   }
   return parsed.data;
+}
+
+/** Iterative, so a hostile depth cannot exhaust the stack here either. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function parseJson(body: Buffer): unknown {

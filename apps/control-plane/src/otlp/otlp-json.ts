@@ -33,8 +33,9 @@ const anyValueSchema: z.ZodType<AnyValue> = z.lazy(() =>
     bytesValue: z.string().optional(),
   }),
 );
+// proto3 leaves an empty string out, so a protobuf KeyValue with key "" arrives without one; JSON sends "".
 const keyValueSchema: z.ZodType<KeyValue> = z.lazy(() =>
-  z.object({ key: z.string(), value: anyValueSchema.optional() }),
+  z.object({ key: z.string().default(""), value: anyValueSchema.optional() }),
 );
 const attributesSchema = z.array(keyValueSchema).optional();
 
