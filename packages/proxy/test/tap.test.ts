@@ -112,6 +112,8 @@ describe("tap: who may watch", () => {
   it("refuses an unknown filter field or a malformed status with 400", async () => {
     expect((await openTap(`${withToken}/tap?sorce=web`, bearer(TOKEN))).status).toBe(400);
     expect((await openTap(`${withToken}/tap?status=2x`, bearer(TOKEN))).status).toBe(400);
+    expect((await openTap(`${withToken}/tap?grpcStatus=UNAVAILABLE`, bearer(TOKEN))).status).toBe(400);
+    expect((await openTap(`${withToken}/tap?classification=bad`, bearer(TOKEN))).status).toBe(400);
   });
 });
 
@@ -154,6 +156,28 @@ describe("tap: what it streams", () => {
         destination: "db",
       },
     ]);
+  });
+
+  it("finds failures by classification, gRPC ones answered with HTTP 200 included, or by grpc-status", async () => {
+    const hub = new TapHub();
+    const url = await serveTap(hub, { token: TOKEN });
+    const failures = await tapWhenSubscribed(hub, `${url}/tap?classification=failure`);
+    const unavailable = await tapWhenSubscribed(hub, `${url}/tap?grpcStatus=14`);
+    hub.publish(summary({ status: 200, grpcStatus: 0 }));
+    hub.publish(summary({ status: 200, grpcStatus: 14 }));
+    hub.publish(summary({ status: 200, grpcStatus: 5 }));
+    hub.publish(summary({ status: 503 }));
+    hub.publish(summary({ status: 200 }));
+    await waitFor(() => failures.requests().length === 2 && unavailable.requests().length === 1, {
+      timeoutMs: 2_000,
+      what: "two failures and one UNAVAILABLE",
+    });
+    await sleep(100);
+    expect(failures.requests().map((event) => [event.status, event.grpcStatus])).toEqual([
+      [200, 14],
+      [503, undefined],
+    ]);
+    expect(unavailable.requests().map((event) => event.grpcStatus)).toEqual([14]);
   });
 
   it("caps each stream's rate, drops the excess and reports how much it dropped", async () => {

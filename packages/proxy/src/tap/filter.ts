@@ -1,14 +1,25 @@
+import { classifyResponse } from "@loom/spec";
 import type { TapSummary } from "./hub.ts";
 
 export type TapFilter = (summary: TapSummary) => boolean;
 
-const FIELDS = new Set(["method", "path", "status", "source", "destination", "direction"]);
+const FIELDS = new Set([
+  "method",
+  "path",
+  "status",
+  "grpcStatus",
+  "classification",
+  "source",
+  "destination",
+  "direction",
+]);
 const STATUS = /^(?:[1-5][0-9]{2}|[1-5]xx)$/;
 
 /**
- * Builds the filter of `GET /tap?method=&path=&status=&source=&destination=&direction=`: every given
- * field must match. `path` is a prefix, `status` a code (`503`) or a class (`5xx`), `method` ignores
- * case, the others are exact. Empty values are ignored; an unknown field is an error rather than a
+ * Builds the filter of `GET /tap?method=&path=&status=&grpcStatus=&classification=&source=&destination=&direction=`:
+ * every given field must match. `path` is a prefix, `status` a code (`503`) or a class (`5xx`), `grpcStatus`
+ * a gRPC code (`14`), `classification` success or failure as success rates count them (gRPC failures
+ * answered with HTTP 200 included), `method` ignores case, the others are exact. Empty values are ignored; an unknown field is an error rather than a
  * filter that silently matches everything.
  */
 export function parseTapFilter(query: URLSearchParams): { filter: TapFilter } | { error: string } {
@@ -34,6 +45,17 @@ export function parseTapFilter(query: URLSearchParams): { filter: TapFilter } | 
         checks.push(statusCheck(status));
         break;
       }
+      case "grpcStatus": {
+        const code = Number(value);
+        if (!/^\d{1,2}$/.test(value)) return { error: "grpcStatus must be a gRPC status code such as 14" };
+        checks.push((summary) => summary.grpcStatus === code);
+        break;
+      }
+      case "classification":
+        if (value !== "success" && value !== "failure")
+          return { error: "classification must be success or failure" };
+        checks.push((summary) => classifyResponse(summary.status, summary.grpcStatus) === value);
+        break;
       case "source":
         checks.push((summary) => summary.source === value);
         break;
