@@ -22,6 +22,9 @@ const schema = `
   );
   CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_us);
   CREATE INDEX IF NOT EXISTS spans_by_service ON spans (service, start_us);
+  -- Searches read matches newest first and stop at the limit: each filter with an index ordered by time.
+  CREATE INDEX IF NOT EXISTS spans_by_operation ON spans (name, start_us);
+  CREATE INDEX IF NOT EXISTS spans_by_status ON spans (status_code, start_us);
 `;
 
 export function openSpanDatabase(file: string): Database.Database {

@@ -94,13 +94,29 @@ function matchingSpanConditions(search: SpanSearch): { where: string; params: (s
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
 }
 
-/** Traces with at least one span matching every given filter, newest first. */
+/**
+ * Traces with at least one span matching every given filter, newest first (by their newest matching span).
+ * The matching spans are read newest first along an index (service, operation or status with start time)
+ * and reading stops at the `limit`-th distinct trace: a GROUP BY over every match read all of a service's
+ * spans, and an operation without an index all spans, before it could pick twenty.
+ */
 export function searchTraces(db: Database.Database, search: SpanSearch): TraceSummary[] {
   const limit = Math.min(Math.max(1, search.limit ?? defaultSearchLimit), maxSearchLimit);
   const { where, params } = matchingSpanConditions(search);
+  const traceIds = new Set<string>();
+  const matching = db
+    .prepare<(string | number)[], { trace_id: string }>(
+      `SELECT trace_id FROM spans ${where} ORDER BY start_us DESC`,
+    )
+    .iterate(...params);
+  for (const { trace_id } of matching) {
+    traceIds.add(trace_id);
+    if (traceIds.size >= limit) break;
+  }
+  if (traceIds.size === 0) return [];
   const rows = db
     .prepare<
-      (string | number)[],
+      [string],
       {
         trace_id: string;
         start_us: number;
@@ -112,10 +128,7 @@ export function searchTraces(db: Database.Database, search: SpanSearch): TraceSu
         root_name: string;
       }
     >(
-      `WITH matched AS (
-         SELECT trace_id, MAX(start_us) AS latest FROM spans ${where}
-         GROUP BY trace_id ORDER BY latest DESC LIMIT ?
-       )
+      `WITH matched(trace_id) AS (SELECT value FROM json_each(?))
        SELECT s.trace_id,
               MIN(s.start_us) AS start_us,
               MAX(s.start_us + s.duration_ms * 1000) AS end_us,
@@ -134,7 +147,7 @@ export function searchTraces(db: Database.Database, search: SpanSearch): TraceSu
        GROUP BY s.trace_id
        ORDER BY start_us DESC`,
     )
-    .all(...params, limit);
+    .all(JSON.stringify([...traceIds]));
   return rows.map((row) => ({
     traceId: row.trace_id,
     rootService: row.root_service,
