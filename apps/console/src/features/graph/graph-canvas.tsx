@@ -1,11 +1,22 @@
 "use client";
 
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
+import dagre from "cytoscape-dagre";
 import { useEffect, useRef } from "react";
 import { edgeId, type GraphView, graphElements, HEALTH_COLOURS } from "./graph-elements";
 import type { GraphEdge, GraphService } from "./use-service-graph";
 
 export { edgeId };
+
+cytoscape.use(dagre);
+
+/**
+ * Up to this size the first layout is dagre's layered one: callers above callees at the depth of their longest
+ * call chain, so no call runs along a row through other services (breadthfirst puts every service at its
+ * shortest depth). Dagre's crossing reduction grows fast with size (on a random mesh here: 50 ms for 10
+ * services, 0.8 s for 50 with 150 calls); larger meshes get breadthfirst, which stays fast.
+ */
+const LAYERED_LAYOUT_LIMIT = { services: 30, edges: 80 };
 
 export type GraphSelection =
   | { type: "service"; name: string }
@@ -258,15 +269,15 @@ export function GraphCanvas({
     const freshServices = added.filter((element) => element.data.kind === "service");
     const namespaceCount = instance.nodes('[kind = "namespace"]').length;
     if (firstLayout) {
-      const layout = instance.layout({
-        // breadthfirst reads callers above callees, but knows nothing of boxes.
-        name: groupByNamespace ? "cose" : "breadthfirst",
-        directed: true,
-        spacingFactor: 1.4,
-        animate: false,
-        padding: 40,
-      } as cytoscape.LayoutOptions);
-      layout.run();
+      const layered =
+        instance.nodes('[kind = "service"]').length <= LAYERED_LAYOUT_LIMIT.services &&
+        instance.edges().length <= LAYERED_LAYOUT_LIMIT.edges;
+      const options = groupByNamespace
+        ? { name: "cose", animate: false, padding: 40 }
+        : layered
+          ? { name: "dagre", rankDir: "TB", nodeSep: 60, rankSep: 70, animate: false, padding: 40 }
+          : { name: "breadthfirst", directed: true, spacingFactor: 1.4, animate: false, padding: 40 };
+      instance.layout(options as cytoscape.LayoutOptions).run();
       instance.fit(undefined, 40);
     } else if (regrouped && namespaceCount > 1) {
       // Asked for by the operator: boxes of several namespaces must not overlap, so everything moves once.
