@@ -201,7 +201,10 @@ describe("OTLP/HTTP receiver under generated and hostile bodies", () => {
     // Spans are written by the store's worker in batches: wait for the last, then check every valid export.
     const last = stored[stored.length - 1];
     if (last !== undefined)
-      await waitFor(() => traceStored(last), { timeoutMs: 30_000 }).catch(() => {
+      await waitFor(() => traceStored(last), {
+        what: "the last valid trace to be stored",
+        timeoutMs: 30_000,
+      }).catch(() => {
         // Counted below with every other trace that is missing.
       });
     const missingIds: string[] = [];
