@@ -138,6 +138,12 @@ describe("secrets never leave: logs of every process, every query's answer, the 
       what: "four proxies to hold certificates",
       timeoutMs: 60_000,
     });
+    // A proxy's admin listener is the other way its state leaves the process (/config is the running snapshot).
+    for (const adminPath of ["/config", "/metrics", "/ready", "/tap"]) {
+      const answer = await fetch(`${doomed.adminUrl}${adminPath}`);
+      seen.push({ where: `proxy admin ${adminPath} → ${answer.status}`, text: await answer.text() });
+      if (adminPath === "/tap") expect(answer.status).toBe(401);
+    }
     const [doomedToken] = (await admin.tokens.dataplane.list.query({ service: "checkout" })).slice(-1);
     if (doomedToken) await admin.tokens.dataplane.revoke.mutate({ id: doomedToken.id });
     // A registration by hand, for its tap token (the proxy's admin /tap credential) and a bad-token attempt.

@@ -71,6 +71,7 @@ describe("strict mTLS at a managed proxy (real loom-cp, real loom-proxy, real cl
   let dir: string;
   /** A certificate the control plane itself issued for web: what a genuine mesh client holds. */
   let meshClient: ClientFiles;
+  let issueMeshClient: () => Promise<ClientFiles>;
   const impostors: Record<string, ClientFiles> = {};
 
   beforeAll(async () => {
@@ -92,18 +93,24 @@ describe("strict mTLS at a managed proxy (real loom-cp, real loom-proxy, real cl
     });
     expect(registered.status).toBe(200);
     const { dataplaneId } = JSON.parse(registered.body) as { dataplaneId: string };
-    const csr = await opensslCsr(dir, "web-client");
-    const issued = await dataplaneApi(controlPlane, caPem, "POST", DATAPLANE_API.csr, {
-      token,
-      body: { dataplaneId, csrPem: csr.csrPem },
-    });
-    expect(issued.status).toBe(200);
-    const certFile = path.join(dir, "web-client.crt");
-    await writeFile(
-      certFile,
-      (JSON.parse(issued.body) as { certificateChainPem: string }).certificateChainPem,
-    );
-    meshClient = { certFile, keyFile: csr.keyFile };
+    // Test-mode certificates live 20 s, less than this suite on a busy machine: each use gets a fresh one.
+    let issuedCount = 0;
+    issueMeshClient = async () => {
+      const name = `web-client-${issuedCount++}`;
+      const csr = await opensslCsr(dir, name);
+      const issued = await dataplaneApi(controlPlane, caPem, "POST", DATAPLANE_API.csr, {
+        token,
+        body: { dataplaneId, csrPem: csr.csrPem },
+      });
+      expect(issued.status).toBe(200);
+      const certFile = path.join(dir, `${name}.crt`);
+      await writeFile(
+        certFile,
+        (JSON.parse(issued.body) as { certificateChainPem: string }).certificateChainPem,
+      );
+      return { certFile, keyFile: csr.keyFile };
+    };
+    meshClient = await issueMeshClient();
 
     const meshCa = caFiles(controlPlane);
     const otherCa = await makeCa(dir, "other-root");
@@ -158,6 +165,7 @@ describe("strict mTLS at a managed proxy (real loom-cp, real loom-proxy, real cl
   }
 
   it(`serves a mesh client holding a certificate issued by the control plane (control: ${ATTEMPTS} × node, openssl, curl)`, async () => {
+    meshClient = await issueMeshClient();
     const { sent, answered } = await campaign("mesh-client", ["node", "openssl", "curl"], meshClient);
     const ok = answered.filter((line) => / 200/.test(line)).length;
     reportCounts("security/strict-mtls mesh client (control)", {
@@ -222,7 +230,7 @@ describe("strict mTLS at a managed proxy (real loom-cp, real loom-proxy, real cl
   });
 
   it("still serves the mesh client after every refusal (the refusals cost the proxy nothing lasting)", async () => {
-    const after = await tlsNode(backend.inboundPort, "/after", caPem, meshClient);
+    const after = await tlsNode(backend.inboundPort, "/after", caPem, await issueMeshClient());
     expect(after.statusLine).toMatch(/ 200/);
   });
 });
