@@ -118,9 +118,15 @@ describe("gRPC status through two sidecars over mTLS", () => {
             },
           },
           {
-            // The same instances under another name, with a short request timeout.
+            // The same instance under another name, with a short request timeout.
             ...outbound(slowPort),
             service: "reports",
+            endpoints: [
+              {
+                ...endpoint("reports", inboundPort),
+                identity: "spiffe://loom.local/ns/default/sa/inventory",
+              },
+            ],
             timeout: { name: "reports-timeout", spec: { request: "300ms" } },
           },
           {
@@ -268,9 +274,10 @@ describe("gRPC status through two sidecars over mTLS", () => {
     expect((await app.direct.counts()).byId).toEqual({ "n-1": 1, "big-1": 1, "small-1": 2 });
   });
 
-  it("retries a connect failure, then answers 503 (UNAVAILABLE to a gRPC client)", async () => {
+  it("retries a connect failure, then answers UNAVAILABLE itself", async () => {
     const results = await callMany(5, 1, (index) => unreachable.call("Reserve", { id: `d-${index}` }));
     expect(codesOf(results)).toEqual({ [String(GrpcCode.UNAVAILABLE)]: 5 });
+    expect(results[0]?.details).toBe("upstream connect error");
     const webMetrics = (await request(`${web.adminUrl}/metrics`)).body;
     expect(sumSamples(webMetrics, "loom_retries_total", { destination: "warehouse", outcome: "sent" })).toBe(
       10,
@@ -278,20 +285,20 @@ describe("gRPC status through two sidecars over mTLS", () => {
     expect(
       sumSamples(webMetrics, "loom_requests_total", {
         destination: "warehouse",
-        status_class: "5xx",
+        grpc_status: "14",
         classification: "failure",
       }),
     ).toBe(5);
   });
 
-  it("answers 504 (UNAVAILABLE to a gRPC client) when the request timeout passes before response headers", async () => {
+  it("answers DEADLINE_EXCEEDED itself when the request timeout passes before response headers", async () => {
     const result = await slow.call("Reserve", { id: "s-1", mode: "slow", ms: 2_000 });
-    expect(result.code).toBe(GrpcCode.UNAVAILABLE);
+    expect(result).toMatchObject({ code: GrpcCode.DEADLINE_EXCEEDED, details: "upstream request timeout" });
     const webMetrics = (await request(`${web.adminUrl}/metrics`)).body;
     expect(
       sumSamples(webMetrics, "loom_requests_total", {
         destination: "reports",
-        status_class: "5xx",
+        grpc_status: String(GrpcCode.DEADLINE_EXCEEDED),
         classification: "failure",
       }),
     ).toBe(1);

@@ -34,3 +34,41 @@ export function grpcStatusOfUnfinishedCall(resetCode: number | undefined): numbe
       return GrpcStatus.INTERNAL;
   }
 }
+
+/**
+ * The gRPC status for an HTTP status the proxy answers with (gRPC's HTTP-to-gRPC mapping), except that a
+ * timeout is DEADLINE_EXCEEDED and a rate limit RESOURCE_EXHAUSTED, which say what happened.
+ */
+export function grpcStatusOfHttp(status: number): number {
+  switch (status) {
+    case 400:
+      return GrpcStatus.INTERNAL;
+    case 401:
+      return GrpcStatus.UNAUTHENTICATED;
+    case 403:
+      return GrpcStatus.PERMISSION_DENIED;
+    case 404:
+      return GrpcStatus.UNIMPLEMENTED;
+    case 429:
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    case 504:
+      return GrpcStatus.DEADLINE_EXCEEDED;
+    case 502:
+    case 503:
+      return GrpcStatus.UNAVAILABLE;
+    default:
+      return GrpcStatus.UNKNOWN;
+  }
+}
+
+/** grpc-message's percent-encoding: bytes outside printable ASCII, and "%" itself (gRPC over HTTP/2 spec). */
+export function encodeGrpcMessage(message: string): string {
+  let encoded = "";
+  for (const byte of Buffer.from(message)) {
+    encoded +=
+      byte < 0x20 || byte > 0x7e || byte === 0x25
+        ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+        : String.fromCharCode(byte);
+  }
+  return encoded;
+}

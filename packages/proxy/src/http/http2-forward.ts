@@ -1,5 +1,6 @@
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { Rejection } from "../filters/rejection.ts";
+import { encodeGrpcMessage, grpcStatusOfHttp } from "./grpc.ts";
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -15,6 +16,8 @@ const NOT_FORWARDED = new Set([
 ]);
 
 export interface StreamOutcome {
+  /** A gRPC call: the proxy's own answers are gRPC statuses. */
+  readonly grpc: boolean;
   /** Response headers arrived (or the proxy answered itself): where the latency histogram stops. */
   responded(status: number): void;
   /** The grpc-status of a trailers-only response or of the trailers. */
@@ -100,19 +103,38 @@ export function forwardStream(
   downstream.pipe(upstream);
 }
 
+/**
+ * The proxy answers itself (denied, rate limited, no endpoint, timeout...). A gRPC caller gets a trailers-only
+ * gRPC answer, as Envoy and Linkerd give one: its client then reports the status and the reason, where an
+ * HTTP error would only say "Received HTTP status code 403".
+ */
 export function respondItself(
   downstream: ServerHttp2Stream,
   rejection: Rejection,
   outcome: StreamOutcome,
 ): void {
-  outcome.responded(rejection.status);
+  const grpcStatus = outcome.grpc ? grpcStatusOfHttp(rejection.status) : undefined;
+  if (grpcStatus !== undefined) outcome.sawGrpcStatus(String(grpcStatus));
+  outcome.responded(grpcStatus === undefined ? rejection.status : 200);
   if (downstream.destroyed || downstream.headersSent) {
     downstream.close(NGHTTP2_INTERNAL_ERROR);
     return;
   }
-  const headers: http2.OutgoingHttpHeaders = { ":status": rejection.status, "content-type": "text/plain" };
+  const headers: http2.OutgoingHttpHeaders =
+    grpcStatus === undefined
+      ? { ":status": rejection.status, "content-type": "text/plain" }
+      : {
+          ":status": 200,
+          "content-type": "application/grpc",
+          "grpc-status": String(grpcStatus),
+          "grpc-message": encodeGrpcMessage(rejection.body.trim()),
+        };
   for (let i = 0; i + 1 < (rejection.headers?.length ?? 0); i += 2) {
     headers[(rejection.headers as string[])[i]?.toLowerCase() as string] = rejection.headers?.[i + 1];
+  }
+  if (grpcStatus !== undefined) {
+    downstream.respond(headers, { endStream: true });
+    return;
   }
   downstream.respond(headers);
   downstream.end(rejection.body);

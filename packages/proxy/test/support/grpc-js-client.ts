@@ -3,6 +3,8 @@ import grpc from "@grpc/grpc-js";
 export interface UnaryResult {
   /** The gRPC status code the client saw. */
   code: number;
+  /** The status message (grpc-message). */
+  details: string;
   value: unknown;
   /** The x-loom-attempts response header, when the proxy retried. */
   attempts: number;
@@ -34,7 +36,8 @@ export class InventoryClient {
         serialize,
         deserialize,
         message,
-        (error, value) => resolve({ code: error?.code ?? grpc.status.OK, value, attempts }),
+        (error, value) =>
+          resolve({ code: error?.code ?? grpc.status.OK, details: error?.details ?? "", value, attempts }),
       );
       call.on("metadata", (metadata) => {
         const header = metadata.get("x-loom-attempts")[0];
