@@ -408,3 +408,35 @@ describe("outlier detection on gRPC status", () => {
     }
   });
 });
+
+describe("the proxy's own answers to gRPC calls", () => {
+  it("denies with PERMISSION_DENIED naming the policy, and the app sees nothing", async () => {
+    const dir = await tempDir();
+    const app = await startInventoryApp("inventory-denied");
+    const inboundPort = await freePort();
+    const sidecar = await startProxy(dir, {
+      name: "inventory-deny",
+      service: "inventory",
+      snapshot: snapshot({ service: "inventory", defaultTrafficPermission: "Deny" }),
+      inbound: [{ port: inboundPort, appPort: app.port, protocol: "grpc" }],
+    });
+    const client = new InventoryClient(`127.0.0.1:${inboundPort}`);
+    try {
+      const results = await callMany(10, 2, (index) => client.call("Reserve", { id: `x-${index}` }));
+      expect(codesOf(results)).toEqual({ [String(GrpcCode.PERMISSION_DENIED)]: 10 });
+      expect(results[0]?.details).toBe("denied by the default TrafficPermission of mesh default");
+      expect((await app.direct.counts()).calls).toBe(0);
+      const metrics = (await request(`${sidecar.adminUrl}/metrics`)).body;
+      expect(
+        sumSamples(metrics, "loom_requests_total", {
+          direction: "inbound",
+          grpc_status: String(GrpcCode.PERMISSION_DENIED),
+          classification: "success",
+        }),
+      ).toBe(10);
+    } finally {
+      client.close();
+      app.direct.close();
+    }
+  });
+});
