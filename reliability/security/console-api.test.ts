@@ -315,6 +315,14 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
       page.on("response", (response) => {
         if (response.url().includes("/api/trpc/")) statuses.push(`${response.url()} ${response.status()}`);
       });
+      // Which forged requests carried the session: those are the ones the CSRF rule (not SameSite) stopped.
+      const withSession: Promise<boolean>[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("/api/trpc/") && request.method() === "POST")
+          withSession.push(
+            request.allHeaders().then((headers) => (headers.cookie ?? "").includes("loom_session=")),
+          );
+      });
       // Same site (127.0.0.1, another port: the Strict cookie is sent) and cross-site (localhost).
       const origins = [`http://127.0.0.1:${attacker.port}`, `http://localhost:${attacker.port}`];
       for (const origin of origins) {
@@ -340,8 +348,11 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
         notes: {
           stateChanged: String(changed),
           answersSeen: statuses.map((status) => status.split(" ").at(-1)).join("/"),
+          sentWithSessionCookie: (await Promise.all(withSession)).filter(Boolean).length,
         },
       });
+      // The same-site page's requests did carry the cookie, so the refusals are the CSRF rule's doing.
+      expect((await Promise.all(withSession)).filter(Boolean).length).toBeGreaterThan(0);
       expect(created).toEqual([false, false]);
       expect(users).not.toContain("mallory");
       expect(changed).toBe(false);

@@ -231,7 +231,11 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     await store.dataplanes.markSeenMany(alive);
   }
 
+  // A proxy cannot have been seen by a control plane that was not running: after a restart each one gets a
+  // full window to reconnect before it counts as gone, else the first sweep empties every peer's endpoints.
+  const startedAt = Date.now();
   async function sweepOffline(): Promise<void> {
+    if (Date.now() - startedAt < offlineAfterMs) return;
     const markedOffline = await store.dataplanes.markOfflineIfNotSeenSince(
       new Date(Date.now() - offlineAfterMs),
     );
