@@ -90,15 +90,11 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
       },
       async recordMany(reports) {
         await propagationAcks.recordMany(reports);
-        const records = new Map(
-          (await dataplanes.getMany(reports.map((report) => report.dataplaneId))).map((record) => [
-            record.id,
-            record,
-          ]),
-        );
+        const unknown = reports.map((report) => report.dataplaneId).filter((id) => !meshOf.has(id));
+        for (const record of await dataplanes.getMany(unknown)) meshOf.set(record.id, record.mesh);
         for (const report of reports) {
-          const record = records.get(report.dataplaneId);
-          if (record) publish(report.ok ? "acked" : "nacked", record);
+          const mesh = meshOf.get(report.dataplaneId);
+          if (mesh !== undefined) publish(report.ok ? "acked" : "nacked", { id: report.dataplaneId, mesh });
         }
       },
     },

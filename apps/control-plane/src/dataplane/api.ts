@@ -116,7 +116,7 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
       ports: dataplanePorts(request.spec, request.adminPort),
     });
     // A new or changed endpoint: its peers' snapshots change.
-    void streams.changed(record.mesh);
+    void streams.changedSoon(record.mesh);
     const answer: RegisterResponse = {
       dataplaneId: String(record.id),
       heartbeatIntervalMs,

@@ -1,10 +1,14 @@
 import type { ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CertificateAuthority } from "../ca/index.ts";
 import { toResource } from "../resources/to-resource.ts";
 import type { Store } from "../store/index.ts";
 import { type SerializedSnapshot, serializedSnapshotBuilder } from "./build-snapshot.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { dataplaneResource } from "./store-views.ts";
+
+/** How long endpoint changes (arrivals) are gathered before the mesh is rebuilt for them. */
+const ENDPOINT_CHANGES_GATHERED_MS = 50;
 
 /** One proxy's open snapshot stream. */
 export interface StreamSession {
@@ -30,6 +34,7 @@ export interface SnapshotStreamsDeps {
 export class SnapshotStreams {
   readonly #sessions = new Map<number, StreamSession>();
   readonly #rebuilds = new Map<string, CoalescedTask>();
+  readonly #soon = new Map<string, Promise<void>>();
   constructor(private readonly deps: SnapshotStreamsDeps) {}
 
   get sessions(): Iterable<StreamSession> {
@@ -45,7 +50,7 @@ export class SnapshotStreams {
   async open(session: StreamSession): Promise<void> {
     this.#sessions.get(session.dataplaneId)?.res.end();
     this.#sessions.set(session.dataplaneId, session);
-    await this.changed(session.mesh);
+    await this.changedSoon(session.mesh);
   }
 
   /** True when `session` was still the proxy's current stream. */
@@ -59,6 +64,23 @@ export class SnapshotStreams {
   async changed(mesh?: string): Promise<void> {
     const meshes = mesh === undefined ? new Set([...this.#sessions.values()].map((s) => s.mesh)) : [mesh];
     await Promise.all([...meshes].map((name) => this.#rebuildTask(name).request()));
+  }
+
+  /**
+   * `changed` a moment later, shared by every call meanwhile: proxies connect in bursts (a deployment, a
+   * control-plane restart), and each arrival changes its peers' endpoints; one rebuild per arrival would read
+   * and rebuild the whole mesh once per proxy.
+   */
+  changedSoon(mesh: string): Promise<void> {
+    let pending = this.#soon.get(mesh);
+    if (!pending) {
+      pending = sleep(ENDPOINT_CHANGES_GATHERED_MS).then(() => {
+        this.#soon.delete(mesh);
+        return this.changed(mesh);
+      });
+      this.#soon.set(mesh, pending);
+    }
+    return pending;
   }
 
   closeAll(): void {

@@ -1,7 +1,7 @@
 import type { StoreProvider } from "./database-target.ts";
 import { idChunks } from "./dataplanes.ts";
 import type { PropagationAck as PropagationAckRow } from "./generated/sqlite/client.ts";
-import type { StoreClient, StoreTransaction } from "./prisma-client.ts";
+import type { StoreClient } from "./prisma-client.ts";
 
 export type PropagationAckRecord = PropagationAckRow;
 
@@ -24,7 +24,7 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
    * One UPDATE for many proxies' acked version / last NACK (each proxy its own value): Prisma would need one
    * statement per proxy, which is what made a thousand ACKs take seconds.
    */
-  async function updateDataplanes(tx: StoreTransaction, reports: readonly AckReport[]): Promise<void> {
+  function updateDataplanes(reports: readonly AckReport[]) {
     const params: unknown[] = [];
     const param = (value: unknown) => {
       params.push(value);
@@ -44,7 +44,7 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
       ackedVersion.length > 0
         ? `"ackedVersion" = CASE "id" ${ackedVersion.join(" ")} ELSE "ackedVersion" END, `
         : "";
-    await tx.$executeRawUnsafe(
+    return prisma.$executeRawUnsafe(
       `UPDATE "Dataplane" SET ${setAcked}"lastNack" = CASE "id" ${lastNack.join(" ")} ELSE "lastNack" END ` +
         `WHERE "id" IN (${ids.join(", ")})`,
       ...params,
@@ -75,9 +75,11 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
     async recordMany(reports: readonly AckReport[]): Promise<void> {
       if (reports.length === 0) return;
       const latest = [...new Map(reports.map((report) => [report.dataplaneId, report])).values()];
-      await prisma.$transaction(async (tx) => {
-        for (let start = 0; start < reports.length; start += REPORTS_PER_STATEMENT) {
-          await tx.propagationAck.createMany({
+      // A batch transaction (statements known up front) costs about half of an interactive one here.
+      const statements = [];
+      for (let start = 0; start < reports.length; start += REPORTS_PER_STATEMENT) {
+        statements.push(
+          prisma.propagationAck.createMany({
             data: reports
               .slice(start, start + REPORTS_PER_STATEMENT)
               .map(({ dataplaneId, version, ok, error }) => ({
@@ -86,12 +88,13 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
                 ok,
                 error: ok ? null : error,
               })),
-          });
-        }
-        for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
-          await updateDataplanes(tx, latest.slice(start, start + REPORTS_PER_STATEMENT));
-        }
-      });
+          }),
+        );
+      }
+      for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
+        statements.push(updateDataplanes(latest.slice(start, start + REPORTS_PER_STATEMENT)));
+      }
+      await prisma.$transaction(statements);
     },
 
     /** Per proxy of `dataplaneIds`, its newest report made at or after `since`. */
