@@ -29,7 +29,12 @@ const DOCUMENTS = 10_000;
 const SEED = Number(process.env.LOOM_FUZZ_SEED ?? 7_001);
 /** Requests in flight against the control plane: enough to overlap its store writes, few for two cores. */
 const API_CONCURRENCY = 8;
-const API_DOCUMENTS = Number(process.env.LOOM_API_DOCUMENTS ?? DOCUMENTS);
+/**
+ * The first 2,000 of the same documents go through the API by default: at 15-30 documents/s on this shared
+ * two-core machine all 10,000 take 6-12 minutes (measured: 688 s, all passing). LOOM_API_DOCUMENTS=10000 sends
+ * every one.
+ */
+const API_DOCUMENTS = Number(process.env.LOOM_API_DOCUMENTS ?? 2_000);
 
 const documents = fc.sample(policyDocument, { numRuns: DOCUMENTS, seed: SEED });
 const knownServices = KNOWN_SERVICES.map((name) => {
@@ -156,7 +161,7 @@ describe("10,000 generated policy documents", () => {
     expect(counts.accepted / DOCUMENTS).toBeGreaterThanOrEqual(0.3);
   });
 
-  describe("through loom-cp's API", () => {
+  describe(`through loom-cp's API (${API_DOCUMENTS} of them)`, () => {
     let controlPlane: RunningControlPlane;
     let api: ApiClient;
 
