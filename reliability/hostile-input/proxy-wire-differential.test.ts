@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -80,6 +80,7 @@ describe("the proxy's HTTP/1.1 request parser against Node's llhttp", () => {
     const file = path.resolve(import.meta.dirname, "../../.artifacts/reliability/wire-disagreements.json");
     rmSync(file, { force: true });
     if (disagreements.length > 0) {
+      mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(disagreements.slice(0, 200), null, 1));
       console.log(`first disagreements in ${file}:`);
       for (const sample of disagreements.slice(0, 5)) console.log(JSON.stringify(sample));
