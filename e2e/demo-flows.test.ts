@@ -226,8 +226,8 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
       method: "POST",
       headers: { "content-type": "application/json", host: "shop.local" },
       body: JSON.stringify({ user: "e2e", productId: "p1", quantity: 1 }),
-      rps: 25,
-      durationMs: 12_000,
+      rps: 40,
+      durationMs: 16_000,
     });
     const applied = performance.now();
     await wizard.getByRole("button", { name: "Apply" }).click();
@@ -240,15 +240,29 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
       { what: "cart-v2 to get its first request", timeoutMs: 10_000, intervalMs: 100 },
     );
     const toCanary = seconds(applied);
-    // The share over what the versions counted from there until 10 s after the apply.
+    // The share over what the versions counted from there until 10 s after the apply; on a machine too busy
+    // to carry 500 cart requests by then (a share of fewer wobbles by more than ±2 points), up to 15 s.
+    const cartRequests = (counters: typeof reached) =>
+      ["cart-v1", "cart-v2"].reduce(
+        (sum, name) => sum + (counters[name]?.requests ?? 0) - (reached[name]?.requests ?? 0),
+        0,
+      );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (performance.now() - applied))));
-    const after = await demo.counters();
+    let after = await demo.counters();
+    while (cartRequests(after) < 500 && performance.now() - applied < 15_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      after = await demo.counters();
+    }
+    const measuredUntil = seconds(applied);
     await extraLoad;
     const v1 = (after["cart-v1"]?.requests ?? 0) - (reached["cart-v1"]?.requests ?? 0);
     const v2 = (after["cart-v2"]?.requests ?? 0) - (reached["cart-v2"]?.requests ?? 0);
     const share = (100 * v2) / (v1 + v2);
     report("first request at cart-v2 after apply (s)", toCanary);
-    report(`split measured at the apps (v1 ${v1}, v2 ${v2}): v2 share %`, share);
+    report(
+      `split measured at the apps until ${measuredUntil.toFixed(1)} s (v1 ${v1}, v2 ${v2}): v2 share %`,
+      share,
+    );
     expect(toCanary).toBeLessThan(10);
     expect(v1 + v2).toBeGreaterThan(100);
     expect(share).toBeGreaterThanOrEqual(15);
