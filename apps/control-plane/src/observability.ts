@@ -32,6 +32,7 @@ export interface StartObservabilityOptions {
 /**
  * Starts telemetry (the hub's scrape loop, or the Prometheus backend), the span store with its retention, the
  * OTLP receiver and the Rollout controller. Environment: LOOM_PROMETHEUS_URL, LOOM_OTLP_FORWARD_URL,
+ * LOOM_OTLP_REQUIRE_TOKEN=1 (refuse spans sent without a dataplane or API token),
  * LOOM_SPAN_RETENTION_HOURS (default 24), LOOM_SPAN_MAX (default 1,000,000).
  */
 export async function startObservability(
@@ -44,6 +45,11 @@ export async function startObservability(
     spans,
     forwardTo: env.LOOM_OTLP_FORWARD_URL || undefined,
     onForwardError: (error) => console.error("OTLP forward:", error.message),
+    // Proxies may send their dataplane token, loomctl users their API token; a token that is sent must be valid.
+    authenticate: async (token) =>
+      (await options.store.dataplaneTokens.verify(token)) !== null ||
+      (await options.store.apiTokens.verify(token)) !== null,
+    requireToken: env.LOOM_OTLP_REQUIRE_TOKEN === "1",
   });
   const rollouts = createRolloutController({
     store: options.store,

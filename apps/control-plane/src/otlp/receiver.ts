@@ -18,6 +18,7 @@ const FORWARD_TIMEOUT_MS = 10_000;
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_INTERNAL = 13;
 const RPC_UNAVAILABLE = 14;
+const RPC_UNAUTHENTICATED = 16;
 
 export interface OtlpReceiverOptions {
   spans: SpanStore;
@@ -32,6 +33,10 @@ export interface OtlpReceiverOptions {
   forwardTo?: string;
   /** Told about copies the forward endpoint refused or never got; the receiver's own answer does not wait. */
   onForwardError?: (error: Error) => void;
+  /** Whether a bearer token may send spans; a request with a token it refuses gets 401. */
+  authenticate?: (token: string) => Promise<boolean>;
+  /** Refuse requests without a token (401); off by default so OTel SDKs outside the mesh can send as they are. */
+  requireToken?: boolean;
 }
 
 export interface OtlpReceiver {
@@ -57,11 +62,24 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxQueuedSpans = options.maxQueuedSpans ?? DEFAULT_MAX_QUEUED_SPANS;
 
+  async function authorize(authorization: string | undefined): Promise<void> {
+    if (authorization === undefined) {
+      if (options.requireToken)
+        throw new HttpError(401, "spans need Authorization: Bearer <a dataplane token or an API token>");
+      return;
+    }
+    const token = /^Bearer (\S+)$/.exec(authorization)?.[1];
+    if (token === undefined) throw new HttpError(401, "the Authorization header must be Bearer <token>");
+    if (options.authenticate && !(await options.authenticate(token)))
+      throw new HttpError(401, "the token is invalid or revoked");
+  }
+
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const encoding = encodingOf(req.headers["content-type"]);
     if (req.method !== "POST") throw new HttpError(405, `${OTLP_TRACES_PATH} takes POST`);
     if (encoding === undefined)
       throw new HttpError(415, "Content-Type must be application/json or application/x-protobuf");
+    await authorize(req.headers.authorization);
     try {
       const raw = await readBody(req, maxBodyBytes);
       const body = await decompress(raw, req.headers["content-encoding"], maxBodyBytes);
@@ -92,7 +110,13 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
           if (error instanceof HttpError)
             for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
           const code =
-            status === 503 ? RPC_UNAVAILABLE : status === 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT;
+            status === 503
+              ? RPC_UNAVAILABLE
+              : status === 500
+                ? RPC_INTERNAL
+                : status === 401
+                  ? RPC_UNAUTHENTICATED
+                  : RPC_INVALID_ARGUMENT;
           reply(res, status, encoding, RpcStatus, { code, message });
         }
         req.resume();
