@@ -21,7 +21,7 @@ useProcesses();
 
 const BEFORE_MS = 5_000;
 const DOWN_MS = 15_000;
-const AFTER_MS = 30_000;
+const AFTER_MS = 40_000;
 /** A real share of the load, not a stray retry: at 200 rps a replica back in the pool passes this in seconds. */
 const REJOINED_REQUESTS = 200;
 const MAX_ERROR_RATE = 0.001;

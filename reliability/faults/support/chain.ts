@@ -17,15 +17,15 @@ export type ChainService = (typeof CHAIN)[number]["service"];
 
 /**
  * Permissive lets the load generator (outside the mesh) call web's inbound in plaintext, while proxies talk to
- * each other over mTLS. Traces sampled, as a production mesh under load would be.
+ * each other over mTLS; "off" is for tests whose outage would outlive test mode's 20 s certificates. Traces sampled, as a production mesh under load would be.
  */
-export function meshYaml(samplingRate = 0.05): string {
+export function meshYaml(mtls: "permissive" | "off" = "permissive", samplingRate = 0.05): string {
   const services = CHAIN.map(
     ({ service }) =>
       `kind: Service\nmetadata:\n  name: ${service}\nspec:\n  ports:\n    - port: 8080\n      protocol: http\n`,
   );
   return [
-    `kind: Mesh\nmetadata:\n  name: default\nspec:\n  mtls:\n    mode: permissive\n  tracing:\n    samplingRate: ${samplingRate}\n`,
+    `kind: Mesh\nmetadata:\n  name: default\nspec:\n  mtls:\n    mode: ${mtls}\n  tracing:\n    samplingRate: ${samplingRate}\n`,
     ...services,
   ].join("---\n");
 }
