@@ -34,5 +34,7 @@ export async function resolveCaller(
   const session = cookie === undefined ? null : sessions.verify(cookie);
   if (session === null) return null;
   const user = await store.users.get(session.username);
-  return user && { via: "session", name: user.username, role: user.role, actor: `user:${user.username}` };
+  // A signed cookie from before a sign-out or a password change, or for an earlier user of the same name.
+  if (user === null || user.id !== session.userId || user.sessionEpoch !== session.epoch) return null;
+  return { via: "session", name: user.username, role: user.role, actor: `user:${user.username}` };
 }

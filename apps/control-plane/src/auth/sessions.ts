@@ -7,35 +7,57 @@ const SESSION_TTL_MS = 12 * 3_600_000;
 
 export interface Session {
   username: string;
+  /** The user row's id: a user deleted and created again under the same name does not inherit sessions. */
+  userId: number;
+  /** The user's sessionEpoch when the cookie was issued; the session ends once the store's value moves on. */
+  epoch: number;
   expiresAt: number;
 }
 
+/** Whom a session is issued to, as the users table has them. */
+export interface SessionSubject {
+  username: string;
+  id: number;
+  sessionEpoch: number;
+}
+
 /**
- * Console sessions as signed cookies: `<username>.<expiry>.<hmac>`. Nothing is stored server-side, so every
- * replica that shares the key accepts the session; the user's role is read from the store on each request,
- * so a role change or a deleted user takes effect at once.
+ * Console sessions as signed cookies: `<username>.<user id>.<session epoch>.<expiry>.<hmac>`. The caller
+ * compares the id and epoch with the user row it reads on every request anyway (for the role), so ending
+ * sessions (sign-out, a new password) is one counter increment that every replica sharing the store sees
+ * at once, with no session table to grow, sweep or read.
  */
 export interface SessionCodec {
-  issue(username: string, now?: number): { value: string; maxAgeSeconds: number };
+  issue(subject: SessionSubject, now?: number): { value: string; maxAgeSeconds: number };
   verify(value: string, now?: number): Session | null;
 }
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 
 export function createSessionCodec(key: Buffer): SessionCodec {
   const sign = (payload: string) => createHmac("sha256", key).update(payload).digest("base64url");
   return {
-    issue(username, now = Date.now()) {
-      const payload = `${Buffer.from(username).toString("base64url")}.${now + SESSION_TTL_MS}`;
+    issue({ username, id, sessionEpoch }, now = Date.now()) {
+      const user = Buffer.from(username).toString("base64url");
+      const payload = `${user}.${id}.${sessionEpoch}.${now + SESSION_TTL_MS}`;
       return { value: `${payload}.${sign(payload)}`, maxAgeSeconds: SESSION_TTL_MS / 1000 };
     },
     verify(value, now = Date.now()) {
-      const [user, expiry, signature] = value.split(".");
-      if (user === undefined || expiry === undefined || signature === undefined) return null;
-      const expected = Buffer.from(sign(`${user}.${expiry}`));
+      const parts = value.split(".");
+      if (parts.length !== 5) return null;
+      const [user = "", userId = "", epoch = "", expiry = "", signature = ""] = parts;
+      const expected = Buffer.from(sign(parts.slice(0, 4).join(".")));
       const actual = Buffer.from(signature);
       if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+      if (![userId, epoch, expiry].every((field) => DECIMAL.test(field))) return null;
       const expiresAt = Number(expiry);
       if (!(expiresAt > now)) return null;
-      return { username: Buffer.from(user, "base64url").toString(), expiresAt };
+      return {
+        username: Buffer.from(user, "base64url").toString(),
+        userId: Number(userId),
+        epoch: Number(epoch),
+        expiresAt,
+      };
     },
   };
 }

@@ -10,6 +10,8 @@ export interface UserRecord {
   username: string;
   role: Role;
   createdAt: Date;
+  /** Console sessions carry the value they were issued under; incrementing it ends them all. */
+  sessionEpoch: number;
 }
 
 function toRecord({ passwordHash: _hash, ...row }: UserRow): UserRecord {
@@ -76,10 +78,18 @@ export function createUserRepository(prisma: StoreClient) {
       return (await prisma.user.findMany({ orderBy: { username: "asc" } })).map(toRecord);
     },
 
+    /** Also ends the user's console sessions: whoever knew the old password may hold one. */
     async setPassword(username: string, password: string, { actor }: { actor: string }): Promise<void> {
       const passwordHash = await hashPassword(password);
       await changeUser(username, { actor, action: "set-password" }, (tx) =>
-        tx.user.updateMany({ where: { username }, data: { passwordHash } }),
+        tx.user.updateMany({ where: { username }, data: { passwordHash, sessionEpoch: { increment: 1 } } }),
+      );
+    },
+
+    /** Ends every console session of the user (sign-out); API tokens are revoked separately. */
+    async endSessions(username: string, { actor }: { actor: string }): Promise<void> {
+      await changeUser(username, { actor, action: "end-sessions" }, (tx) =>
+        tx.user.updateMany({ where: { username }, data: { sessionEpoch: { increment: 1 } } }),
       );
     },
 

@@ -171,6 +171,83 @@ describe("session cookie", () => {
   });
 });
 
+describe("ending sessions", () => {
+  const asCookie = (cookie: string) => ({ cookie, "x-loom-csrf": "1" });
+  const listServices = (cookie: string) =>
+    fetch(`${cp.apiUrl}/api/trpc/services.list`, { headers: { cookie } }).then((response) => response.status);
+  const createService = (cookie: string, name: string) =>
+    post("services.create", {
+      body: { kind: "Service", metadata: { name }, spec: { ports: [{ port: 80 }] } },
+      headers: asCookie(cookie),
+    }).then((response) => response.status);
+
+  it("logout ends the session everywhere: the old cookie gets 401 on a query and a mutation", async () => {
+    await admin.users.create.mutate({ username: "leaving", password: "leaving-password-1", role: "editor" });
+    const here = await login("leaving", "leaving-password-1");
+    const elsewhere = await login("leaving", "leaving-password-1");
+    expect([await listServices(here.cookie), await createService(here.cookie, "before-logout")]).toEqual([
+      200, 200,
+    ]);
+
+    const logout = await post("auth.logout", { headers: asCookie(here.cookie) });
+    expect(logout.status).toBe(200);
+
+    for (const { cookie } of [here, elsewhere]) {
+      expect(await listServices(cookie)).toBe(401);
+      expect(await createService(cookie, "after-logout")).toBe(401);
+      expect(await apiClient(cp.apiUrl, { cookie }).auth.me.query()).toBeNull();
+    }
+    const again = await login("leaving", "leaving-password-1");
+    expect([await listServices(again.cookie), await createService(again.cookie, "signed-in-again")]).toEqual([
+      200, 200,
+    ]);
+    expect((await admin.audit.list.query({ name: "leaving" })).map((row) => row.action)).toContain(
+      "end-sessions",
+    );
+  });
+
+  it("a password change ends the sessions signed in with the old password", async () => {
+    await admin.users.create.mutate({ username: "stolen", password: "stolen-password-1", role: "editor" });
+    const victim = await login("stolen", "stolen-password-1");
+    const thief = await login("stolen", "stolen-password-1");
+    expect(await listServices(thief.cookie)).toBe(200);
+
+    await admin.users.setPassword.mutate({ username: "stolen", password: "stolen-password-2" });
+
+    for (const { cookie } of [victim, thief]) {
+      expect(await listServices(cookie)).toBe(401);
+      expect(await createService(cookie, "after-new-password")).toBe(401);
+    }
+    const failedLogin = await post("auth.login", {
+      body: { username: "stolen", password: "stolen-password-1" },
+      headers: { "x-loom-csrf": "1" },
+    });
+    expect(failedLogin.status).toBe(401);
+    const fresh = await login("stolen", "stolen-password-2");
+    expect(await createService(fresh.cookie, "after-new-password")).toBe(200);
+  });
+
+  it("a user deleted and created again under the same name does not inherit the old sessions", async () => {
+    await admin.users.create.mutate({ username: "recycled", password: "recycled-password-1", role: "admin" });
+    const old = await login("recycled", "recycled-password-1");
+    await admin.users.delete.mutate({ username: "recycled" });
+    await admin.users.create.mutate({
+      username: "recycled",
+      password: "recycled-password-2",
+      role: "viewer",
+    });
+    expect(await listServices(old.cookie)).toBe(401);
+  });
+
+  it("a role change keeps the session but applies the new role at once", async () => {
+    await admin.users.create.mutate({ username: "demoted", password: "demoted-password-1", role: "editor" });
+    const { cookie } = await login("demoted", "demoted-password-1");
+    await admin.users.setRole.mutate({ username: "demoted", role: "viewer" });
+    expect(await listServices(cookie)).toBe(200);
+    expect(await createService(cookie, "by-a-viewer")).toBe(403);
+  });
+});
+
 describe("CSRF", () => {
   const route = {
     kind: "Timeout",

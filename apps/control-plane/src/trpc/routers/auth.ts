@@ -13,7 +13,7 @@ export const authRouter = createRouter({
   login: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
     const user = await ctx.store.users.authenticate(input.username, input.password);
     if (user === null) throw badCredentials();
-    const session = ctx.sessions.issue(user.username);
+    const session = ctx.sessions.issue(user);
     ctx.setResponseHeader(
       "set-cookie",
       sessionCookie(session.value, { ...session, secure: ctx.request.secure }),
@@ -21,7 +21,12 @@ export const authRouter = createRouter({
     return { username: user.username, role: user.role };
   }),
 
-  logout: publicProcedure.mutation(({ ctx }) => {
+  /**
+   * Ends all of the caller's console sessions, not only this browser's: a stolen copy of the cookie stops
+   * working too, and sessions are a per-user counter (see SessionCodec) rather than rows to revoke one by one.
+   */
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    if (ctx.caller?.via === "session") await ctx.store.users.endSessions(ctx.caller.name, ctx.caller);
     ctx.setResponseHeader("set-cookie", sessionCookie("", { maxAgeSeconds: 0, secure: ctx.request.secure }));
     return { ok: true };
   }),
