@@ -113,7 +113,10 @@ async function unusedSubnet(): Promise<string> {
   }
 }
 
-/** Namespaces a killed earlier run left behind (its pid is in the name and no longer alive). */
+/**
+ * What a killed earlier run left behind: namespaces whose creator (its pid is in the name) is gone, which takes
+ * their veth pairs with them, then bridges of ours with no port left.
+ */
 async function removeLeftovers(): Promise<void> {
   const names = (await ip("netns", "list"))
     .split("\n")
@@ -122,6 +125,13 @@ async function removeLeftovers(): Promise<void> {
   for (const name of names) {
     const pid = Number(name.slice(PREFIX.length).split("-")[0]);
     if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await ip("netns", "del", name).catch(() => {});
+  }
+  const bridges = [
+    ...(await ip("-o", "link", "show", "type", "bridge")).matchAll(/^\d+: (lfbr[0-9a-f]{4})[:@]/gm),
+  ];
+  for (const [, bridge] of bridges) {
+    if (bridge && (await ip("-o", "link", "show", "master", bridge)).trim() === "")
+      await ip("link", "del", bridge).catch(() => {});
   }
 }
 
