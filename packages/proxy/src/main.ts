@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type Bootstrap, type Snapshot, timer } from "@loom/spec";
 import { Command } from "commander";
 import { loadBootstrap } from "./bootstrap.ts";
+import { readDataplaneToken } from "./control-plane-token.ts";
 import { startGateway } from "./gateway/index.ts";
 import { LoomProxy } from "./proxy.ts";
 import { MeshIdentity } from "./tls/index.ts";
@@ -61,7 +62,7 @@ function runManaged(proxy: LoomProxy, bootstrap: Bootstrap): () => Promise<void>
   let identity: MeshIdentity | undefined;
   let client: XdsClient | undefined;
   const certificate = (async () => {
-    const token = controlPlane.token ?? (await readFile(controlPlane.tokenFile as string, "utf8")).trim();
+    const token = await readDataplaneToken(controlPlane);
     const caPem = controlPlane.caFile ? await readFile(controlPlane.caFile, "utf8") : undefined;
     client = new XdsClient({
       url: controlPlane.url,

@@ -8,6 +8,7 @@ import {
 } from "@loom/spec";
 import { type CompiledConfig, compileConfig, type ProxyConfig, RuntimeState } from "./config.ts";
 import type { ProxyContext } from "./context.ts";
+import { otlpAuthHeaders } from "./control-plane-token.ts";
 import { closeAllHttp2Sessions } from "./http/http2-pool.ts";
 import { UpstreamPool } from "./http/pool.ts";
 import { createAdminListener } from "./listeners/admin.ts";
@@ -67,7 +68,12 @@ export class LoomProxy implements ProxyContext {
     this.version = bootstrap.dataplane.tags.version ?? "unknown";
     this.accessLog = bootstrap.accessLog;
     this.tapToken = bootstrap.tapToken;
-    this.tracing = new Tracing(this.service, bootstrap.tracing.otlpUrl, timer("spanBatchMs"));
+    this.tracing = new Tracing(
+      this.service,
+      bootstrap.tracing.otlpUrl,
+      timer("spanBatchMs"),
+      otlpAuthHeaders(bootstrap),
+    );
     this.adminListener = createAdminListener({
       metrics: this.metrics,
       isReady: () => this.current !== undefined && !this.draining,

@@ -32,10 +32,15 @@ export class Tracing {
   /** Root sampling rate from the mesh config, which changes with each snapshot. */
   private samplingRate = 0;
 
-  constructor(serviceName: string, otlpUrl: string | undefined, batchDelayMs: number) {
+  constructor(
+    serviceName: string,
+    otlpUrl: string | undefined,
+    batchDelayMs: number,
+    headers?: () => Promise<Record<string, string>>,
+  ) {
     const spanProcessors = otlpUrl
       ? [
-          new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpUrl }), {
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpUrl, headers }), {
             scheduledDelayMillis: batchDelayMs,
           }),
         ]

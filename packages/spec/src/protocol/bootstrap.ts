@@ -49,7 +49,16 @@ export const bootstrapSchema = z
         routes: z.array(gatewayRouteSchema).min(1, "needs at least one route"),
       })
       .optional(),
-    tracing: z.strictObject({ otlpUrl: httpUrlSchema.optional() }).prefault({}),
+    tracing: z
+      .strictObject({
+        otlpUrl: httpUrlSchema.optional(),
+        /**
+         * Send the dataplane token (Authorization: Bearer) with spans, as loom-cp's /v1/traces asks for. By
+         * default only when otlpUrl is on the control plane's host, so an outside collector never gets it.
+         */
+        sendToken: z.boolean().optional(),
+      })
+      .prefault({}),
     accessLog: z.boolean().default(false),
     /** Bearer token required by the admin port's /tap; absent means tap is refused. */
     tapToken: z.string().optional(),
