@@ -36,9 +36,8 @@ interface Answer {
 }
 
 /**
- * An over-limit body on its own connection: the receiver answers 413 before the body has all been sent, which
- * fetch reports as a failed write (EPIPE) instead of the answer. This client does what RFC 9112 §9.6 asks:
- * sends in pieces, and stops once an answer arrives.
+ * An over-limit body on its own connection, sent as RFC 9112 §9.6 asks: in pieces, stopping once the early
+ * answer arrives (the receiver answers 413 before the body has all been sent, then drains the rest).
  */
 function sendHuge(url: string, request: OtlpRequest): Promise<Answer> {
   const { hostname, port, pathname } = new URL(url);
@@ -136,6 +135,47 @@ describe("OTLP/HTTP receiver under generated and hostile bodies", () => {
       throw error;
     }
   }
+
+  it("an oversized body sent whole by fetch reads its 413, every time: the rest is drained, not reset", async () => {
+    const TRIES = 20;
+    // Over the 4 MiB limit: declared up front (answered before any of it is read), or streamed chunked
+    // (answered once 4 MiB have been read).
+    const oversized = Buffer.alloc(6 * 1024 * 1024, " ");
+    const statuses: string[] = [];
+    for (let index = 0; index < TRIES; index += 1) {
+      const streamed = index % 2 === 1;
+      const body = streamed
+        ? new ReadableStream<Uint8Array>({
+            start(controller) {
+              for (let at = 0; at < oversized.length; at += 256 * 1024)
+                controller.enqueue(oversized.subarray(at, at + 256 * 1024));
+              controller.close();
+            },
+          })
+        : oversized;
+      const status = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        ...(streamed ? { duplex: "half" } : {}),
+      } as RequestInit).then(
+        async (response) => {
+          await response.arrayBuffer();
+          return String(response.status);
+        },
+        (error: Error) => `${error.message} ${String((error.cause as Error | undefined)?.message ?? "")}`,
+      );
+      statuses.push(status);
+    }
+    reportCounts("hostile-input otlp oversized by fetch", {
+      sent: TRIES,
+      failed: statuses.filter((status) => status !== "413").length,
+      refused: statuses.filter((status) => status === "413").length,
+      crashed: controlPlane.process.exitStatus === undefined ? 0 : 1,
+      notes: { answers: [...new Set(statuses)].join(" | ") },
+    });
+    expect(statuses).toEqual(Array.from({ length: TRIES }, () => "413"));
+  });
 
   it("replays the corpus of inputs that once got a 5xx: each now answered below 500", async () => {
     const corpus = readCorpus("otlp-");

@@ -14,6 +14,15 @@ const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_SPANS = 40_000;
 const RETRY_AFTER_SECONDS = 1;
 const FORWARD_TIMEOUT_MS = 10_000;
+/**
+ * After an early answer (413, 401...) the rest of the body is read and dropped, up to this many times the
+ * body limit (at least DISCARD_MIN_BYTES) or DISCARD_MS, so a client still sending reads the answer: closing
+ * with its bytes unread would reset the connection, the client would see a failed write, and an OTel exporter
+ * would retry the batch.
+ */
+const DISCARD_LIMIT_FACTOR = 4;
+const DISCARD_MIN_BYTES = 16 * 1024 * 1024;
+const DISCARD_MS = 10_000;
 /** google.rpc.Code values OTLP/HTTP errors carry. */
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_INTERNAL = 13;
@@ -61,6 +70,7 @@ class HttpError extends Error {
 export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxQueuedSpans = options.maxQueuedSpans ?? DEFAULT_MAX_QUEUED_SPANS;
+  const discardBytes = Math.max(maxBodyBytes * DISCARD_LIMIT_FACTOR, DISCARD_MIN_BYTES);
 
   async function authorize(authorization: string | undefined): Promise<void> {
     if (authorization === undefined) {
@@ -103,8 +113,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
         const status = error instanceof HttpError ? error.status : 500;
         const message = error instanceof HttpError ? error.message : "the span could not be stored";
         const encoding = encodingOf(req.headers["content-type"]) ?? "json";
-        // A body we stopped reading must not be taken for the next request on this connection.
-        if (!req.complete) res.setHeader("connection", "close");
+        // The rest of a body we stopped reading is dropped, so it is neither reset nor taken for a next request.
+        if (!req.complete && !req.destroyed) discardRest(req, discardBytes, DISCARD_MS);
         if (res.headersSent) res.destroy();
         else {
           if (error instanceof HttpError)
@@ -119,7 +129,6 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
                   : RPC_INVALID_ARGUMENT;
           reply(res, status, encoding, RpcStatus, { code, message });
         }
-        req.resume();
       });
     },
   };
@@ -151,17 +160,55 @@ function reply(
     .end(body);
 }
 
-async function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+/** Reads the body; over the limit it stops, leaving the connection open for the answer (see discardRest). */
+function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > maxBodyBytes) return Promise.reject(tooLarge(maxBodyBytes));
+  // Not `for await`: leaving that loop early destroys the request, and with it the socket the answer needs.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        stop();
+        reject(tooLarge(maxBodyBytes));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () => onError(new Error("the client went away before sending the whole body"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** Reads and drops what is left of the body; past `maxBytes` or `maxMs` the connection is cut instead. */
+function discardRest(req: IncomingMessage, maxBytes: number, maxMs: number): void {
+  let discarded = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, maxMs).unref();
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > maxBytes) cut();
+  });
+  req.once("close", () => clearTimeout(timer));
+  req.on("error", () => {});
+  req.resume();
 }
 
 async function decompress(
