@@ -45,10 +45,11 @@ export async function startObservability(
     spans,
     forwardTo: env.LOOM_OTLP_FORWARD_URL || undefined,
     onForwardError: (error) => console.error("OTLP forward:", error.message),
-    // Proxies may send their dataplane token, loomctl users their API token; a token that is sent must be valid.
+    // Proxies send their dataplane token; other senders an API token of a role that may write (a viewer's is
+    // read-only, and spans are writes). A token that is sent must be valid.
     authenticate: async (token) =>
       (await options.store.dataplaneTokens.verify(token)) !== null ||
-      (await options.store.apiTokens.verify(token)) !== null,
+      ["editor", "admin"].includes((await options.store.apiTokens.verify(token))?.role ?? ""),
     requireToken: env.LOOM_OTLP_REQUIRE_TOKEN === "1",
   });
   const rollouts = createRolloutController({

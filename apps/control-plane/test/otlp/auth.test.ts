@@ -40,11 +40,12 @@ async function send(apiUrl: string, traceId: string, authorization?: string) {
 }
 
 describe("/v1/traces authentication (real loom-cp)", () => {
-  it("with LOOM_OTLP_REQUIRE_TOKEN=1 takes dataplane and API tokens and refuses none, garbage or revoked ones", async () => {
+  it("with LOOM_OTLP_REQUIRE_TOKEN=1 takes dataplane and editor/admin API tokens and refuses none, garbage, revoked or viewer ones", async () => {
     const controlPlane = await startControlPlane({ env: { LOOM_OTLP_REQUIRE_TOKEN: "1" } });
     const admin = apiClient(controlPlane.apiUrl, { token: await adminToken(controlPlane.apiUrl) });
     const dataplane = await admin.tokens.dataplane.create.mutate({ service: "auth-test" });
-    const api = await admin.tokens.api.create.mutate({ name: "otlp-sender", role: "viewer" });
+    const api = await admin.tokens.api.create.mutate({ name: "otlp-sender", role: "editor" });
+    const viewer = await admin.tokens.api.create.mutate({ name: "otlp-reader", role: "viewer" });
 
     const missing = await send(controlPlane.apiUrl, "a".repeat(32));
     expect(missing.status).toBe(401);
@@ -54,6 +55,8 @@ describe("/v1/traces authentication (real loom-cp)", () => {
 
     expect((await send(controlPlane.apiUrl, "d".repeat(32), `Bearer ${dataplane.token}`)).status).toBe(200);
     expect((await send(controlPlane.apiUrl, "e".repeat(32), `Bearer ${api.token}`)).status).toBe(200);
+    // A viewer's token only reads: spans are writes.
+    expect((await send(controlPlane.apiUrl, "9".repeat(32), `Bearer ${viewer.token}`)).status).toBe(401);
 
     await admin.tokens.dataplane.revoke.mutate({ id: dataplane.record.id });
     expect((await send(controlPlane.apiUrl, "f".repeat(32), `Bearer ${dataplane.token}`)).status).toBe(401);
@@ -66,7 +69,8 @@ describe("/v1/traces authentication (real loom-cp)", () => {
       );
     await expect.poll(() => storedSpans("e".repeat(32)), { timeout: 10_000 }).toBe(1);
     expect(await storedSpans("d".repeat(32))).toBe(1);
-    expect((await failure(admin.traces.get.query({ traceId: "a".repeat(32) }))).code).toBe("NOT_FOUND");
+    for (const refused of ["a", "9"])
+      expect((await failure(admin.traces.get.query({ traceId: refused.repeat(32) }))).code).toBe("NOT_FOUND");
   });
 
   it("by default stays open to SDKs without a token, but refuses a token that is not valid", async () => {
