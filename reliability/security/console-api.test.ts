@@ -260,6 +260,66 @@ describe("console and API: authentication, roles, cookies and CSRF (real loom-cp
     expect(own.status).toBe(200);
   });
 
+  it("ends sessions: after a sign-out or a password change the old cookies get 401 (query and mutation, console and API)", async () => {
+    const editor = { username: "sam", password: "sam-editor-password-1" };
+    await controlPlane.admin.users.create.mutate({ ...editor, role: "editor" });
+    const sameOrigin = (base: string) => ({
+      "x-loom-csrf": "1",
+      ...(base === consoleApp.url ? { origin: consoleApp.url } : {}),
+    });
+    let written = 0;
+    const statuses = async (cookie: string) => {
+      const answers: number[] = [];
+      for (const base of [consoleApp.url, controlPlane.apiUrl]) {
+        const read = await fetch(`${base}/api/trpc/services.list`, { headers: { cookie } });
+        const write = await post(
+          base,
+          "policies.create",
+          { cookie, ...sameOrigin(base) },
+          {
+            kind: "Timeout",
+            metadata: { name: `by-sam-${++written}` },
+            spec: { targetRef: { kind: "Service", name: "cart" } },
+          },
+        );
+        answers.push(read.status, write.status);
+      }
+      return answers;
+    };
+    const allowed = [200, 200, 200, 200];
+    const ended = [401, 401, 401, 401];
+
+    // Two sessions, say the user's browser and a stolen copy; the browser signs out through the console.
+    const browserSession = await consoleSignIn(editor);
+    const stolen = await consoleSignIn(editor);
+    expect(await statuses(stolen.cookie)).toEqual(allowed);
+    const signOut = await post(consoleApp.url, "auth.logout", {
+      cookie: browserSession.cookie,
+      ...sameOrigin(consoleApp.url),
+    });
+    expect(signOut.status).toBe(200);
+    const afterSignOut = [await statuses(browserSession.cookie), await statuses(stolen.cookie)];
+    expect(afterSignOut).toEqual([ended, ended]);
+
+    // Signed in again on two devices; an admin sets a new password: both sessions end.
+    const again = await consoleSignIn(editor);
+    const otherDevice = await consoleSignIn(editor);
+    expect(await statuses(again.cookie)).toEqual(allowed);
+    await controlPlane.admin.users.setPassword.mutate({ username: "sam", password: "sam-editor-password-2" });
+    const afterNewPassword = [await statuses(again.cookie), await statuses(otherDevice.cookie)];
+    expect(afterNewPassword).toEqual([ended, ended]);
+    const fresh = await consoleSignIn({ ...editor, password: "sam-editor-password-2" });
+    expect(await statuses(fresh.cookie)).toEqual(allowed);
+
+    const refusals = [...afterSignOut, ...afterNewPassword].flat();
+    reportCounts("security/console-api ended sessions", {
+      sent: refusals.length,
+      failed: refusals.filter((status) => status !== 401).length,
+      refused: refusals.filter((status) => status === 401).length,
+      crashed: controlPlane.process.exitStatus || consoleApp.process.exitStatus ? 1 : 0,
+    });
+  });
+
   it("signing in never sends the browser to another origin, whatever ?next= says", async () => {
     const attacker = await startAttackerSite(consoleApp.url);
     const elsewhere = `127.0.0.1:${attacker.port}/phish`;
