@@ -215,7 +215,7 @@ describe("HTTP abuse against loom-proxy, with a control client throughout", () =
         socket.on("data", (chunk: Buffer) => {
           if (text === "") answeredAfterMs.push(performance.now() - started);
           text += chunk.toString("latin1");
-          // A slow body is answered (504) but its connection is kept to read the rest: the answer is the bound.
+          // A slow body is answered (504) and its connection closed by the proxy; reading the answer is enough.
           if (first.startsWith("POST") && parseResponses(text).length > 0) socket.destroy();
         });
         socket.on("error", () => {});
@@ -273,6 +273,103 @@ describe("HTTP abuse against loom-proxy, with a control client throughout", () =
     expect(statuses["504"]).toBe(SLOW_BODIES);
     // The proxy's head timeout is 2 s in test mode, swept each second; generous for two loaded cores.
     expect(headsClosedWithinMs).toBeLessThan(15_000);
+  });
+
+  it("slow-body flood: 1,100 bodies at 1 byte every 2 s take no upstream slot, the control client keeps succeeding, each is answered and closed", async () => {
+    const FLOOD = 1_100;
+    const STALLED = 20;
+    const started = performance.now();
+    const flood: { status: string; closedAfterMs: number; closedByProxy: boolean }[] = [];
+    const stalled: { status: string; closedAfterMs: number; closedByProxy: boolean }[] = [];
+    const sockets: net.Socket[] = [];
+    // Each body is 1,000 bytes long: it is read whole before an upstream is called (bodies up to 64 KiB are),
+    // so while it trickles it holds no circuit-breaker slot (1,024 requests by default) and no app connection.
+    const open = (path: string, dripMs: number | undefined, into: typeof flood) =>
+      new Promise<void>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        sockets.push(socket);
+        let text = "";
+        let closedByUs = false;
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString("latin1");
+        });
+        socket.on("error", () => {});
+        const drip = dripMs === undefined ? undefined : setInterval(() => socket.write("d"), dripMs);
+        const giveUp = setTimeout(() => {
+          closedByUs = true;
+          socket.destroy();
+        }, 60_000);
+        socket.on("close", () => {
+          clearInterval(drip);
+          clearTimeout(giveUp);
+          into.push({
+            status: String(parseResponses(text)[0]?.status ?? "none"),
+            closedAfterMs: performance.now() - started,
+            closedByProxy: !closedByUs,
+          });
+          resolve();
+        });
+        socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\ndddddddddd`);
+      });
+    const done: Promise<void>[] = [];
+    // In steps, so the listen backlog takes them all without SYN retries.
+    for (let index = 0; index < FLOOD; index += 100) {
+      for (let one = index; one < Math.min(FLOOD, index + 100); one += 1)
+        done.push(open("/slow-flood", 2_000, flood));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Bodies that stop altogether: answered at the body idle timeout (3 s in test mode), not the request's.
+    for (let index = 0; index < STALLED; index += 1) done.push(open("/stalled-body", undefined, stalled));
+    // While all of that is held, a burst of well-behaved requests on fresh connections, some with bodies.
+    const burst = await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        request(`http://127.0.0.1:${port}/during-flood`, {
+          method: index % 2 === 0 ? "GET" : "POST",
+          body: index % 2 === 0 ? undefined : "ordered",
+        }).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ),
+    );
+    await Promise.all(done);
+    const burstOk = burst.filter((status) => status === 200).length;
+    const byStatus = (results: typeof flood) =>
+      Object.entries(
+        results.reduce<Record<string, number>>((counts, { status }) => {
+          counts[status] = (counts[status] ?? 0) + 1;
+          return counts;
+        }, {}),
+      )
+        .map(([status, n]) => `${status}×${n}`)
+        .join(" ");
+    const floodClosedWithinMs = Math.max(...flood.map((result) => result.closedAfterMs));
+    const stalledClosedWithinMs = Math.max(...stalled.map((result) => result.closedAfterMs));
+    reportCounts("hostile-input proxy slow-body flood", {
+      sent: FLOOD + STALLED + burst.length,
+      failed: burst.length - burstOk,
+      refused: flood.length + stalled.length,
+      crashed: proxy.process.exitStatus === undefined ? 0 : 1,
+      notes: {
+        "flood answers": byStatus(flood),
+        "stalled answers": byStatus(stalled),
+        "flood closed by the proxy within ms": floodClosedWithinMs.toFixed(0),
+        "stalled closed by the proxy within ms": stalledClosedWithinMs.toFixed(0),
+        "burst 200s": `${burstOk}/${burst.length}`,
+        "slow bodies the app saw": await seenByApp("/slow-flood"),
+      },
+    });
+    for (const socket of sockets) socket.destroy();
+    expect(burstOk).toBe(burst.length);
+    expect(await seenByApp("/slow-flood")).toBe(0);
+    // Answered 504 at the request timeout (15 s), or 408 if a drip came late enough to trip the idle timeout
+    // on a loaded machine; either way the proxy closes, rather than reading the rest for its 300 s timeout.
+    expect(flood.filter((result) => !["504", "408"].includes(result.status))).toEqual([]);
+    expect(flood.every((result) => result.closedByProxy)).toBe(true);
+    expect(stalled.map((result) => result.status)).toEqual(Array.from({ length: STALLED }, () => "408"));
+    expect(stalled.every((result) => result.closedByProxy)).toBe(true);
+    // Not a speed target: the bound that matters is "well before the 300 s request-read limit".
+    expect(floodClosedWithinMs).toBeLessThan(45_000);
   });
 
   it("pipelining: answers in order, and a bad request in the line is refused cleanly after the good ones", async () => {

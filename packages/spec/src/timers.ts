@@ -14,6 +14,11 @@ const TIMERS = {
   reconnectBackoffMaxMs: { production: 30_000, test: 2_000 },
   drainTimeoutMs: { production: 30_000, test: 5_000 },
   spanBatchMs: { production: 2_000, test: 200 },
+  /**
+   * A request body that sends nothing for this long is answered 408 and its connection closed (Envoy's stream
+   * idle timeout), so a stalled caller does not hold a request slot until the request timeout.
+   */
+  requestBodyIdleMs: { production: 10_000, test: 3_000 },
 } as const;
 
 export type TimerName = keyof typeof TIMERS;

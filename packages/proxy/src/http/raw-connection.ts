@@ -53,6 +53,9 @@ export class RawConnection implements RawConnectionPort {
   headStartedAt = 0;
   requestStartedAt = 0;
   idleSince = Date.now();
+  private lastReadAt = 0;
+  /** When a closed connection's last bytes were handed to the kernel (0: not yet), for the linger. */
+  private writesDoneAt = 0;
 
   constructor(
     readonly socket: Duplex,
@@ -74,6 +77,27 @@ export class RawConnection implements RawConnectionPort {
 
   get responseStarted(): boolean {
     return this.current?.responseStarted ?? false;
+  }
+
+  /**
+   * Since when the caller has sent nothing of a body still due (0: none due; or we stopped reading ourselves
+   * because the upstream or the buffer is full, which is no fault of the caller's; or the response has
+   * started, as in a duplex stream, where a quiet caller is the application's business).
+   */
+  get bodyStalledSince(): number {
+    if (!this.receivingBody || this.dead || this.responseStarted || this.socket.isPaused()) return 0;
+    return Math.max(this.lastReadAt, this.requestStartedAt);
+  }
+
+  /**
+   * A connection we closed lingers this long after its last bytes went out, reading and dropping what the
+   * caller still sends: closing with unread bytes would reset it, and a reset can take the answer with it.
+   * True once the linger is over.
+   */
+  lingerOver(now: number, lingerMs: number): boolean {
+    if (!this.dead || !this.socket.writableFinished) return false;
+    if (this.writesDoneAt === 0) this.writesDoneAt = now;
+    return now - this.writesDoneAt > lingerMs;
   }
 
   pipeBody(sink: BodySink): void {
@@ -111,6 +135,8 @@ export class RawConnection implements RawConnectionPort {
     if (close || this.server.closing) {
       this.dead = true;
       this.socket.end();
+      // Whatever the caller still sends is read and dropped until the linger ends (raw-server.ts).
+      this.socket.resume();
       return;
     }
     if (!this.requestBodyDone) {
@@ -136,6 +162,7 @@ export class RawConnection implements RawConnectionPort {
       this.socket.destroy();
     } else {
       this.socket.end(`HTTP/1.1 ${STATUS_LINES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      this.socket.resume();
     }
     current?.connectionLost();
   }
@@ -149,6 +176,8 @@ export class RawConnection implements RawConnectionPort {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.dead) return;
+    this.lastReadAt = Date.now();
     this.buffer = this.buffer === undefined ? chunk : Buffer.concat([this.buffer, chunk]);
     this.process();
   };
@@ -241,7 +270,11 @@ export class RawConnection implements RawConnectionPort {
     if (this.dead) return;
     const hold = this.bodyFull || (this.buffer !== undefined && this.buffer.length > MAX_BUFFERED_BYTES);
     if (hold) this.socket.pause();
-    else if (this.socket.isPaused()) this.socket.resume();
+    else if (this.socket.isPaused()) {
+      // The stall clock restarts: the time we were not reading is not the caller's.
+      this.lastReadAt = Date.now();
+      this.socket.resume();
+    }
   }
 
   private handOver(unread: Buffer): void {

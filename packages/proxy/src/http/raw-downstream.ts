@@ -9,6 +9,8 @@ import { headerLines, serializeHead } from "./wire/serialize.ts";
 /** What a request needs from the connection it arrived on (raw-connection.ts). */
 export interface RawConnectionPort {
   readonly socket: Duplex;
+  /** The request body has not all arrived yet. */
+  readonly receivingBody: boolean;
   pipeBody(sink: BodySink): void;
   resumeBody(): void;
   discardBody(): void;
@@ -164,7 +166,9 @@ export class RawDownstream implements Downstream {
       return;
     }
     this.responseStarted = true;
-    if (close) this.closeAfter = true;
+    // An answer given before the body is all here closes the connection rather than reading the rest: a
+    // trickling body would otherwise keep the connection (and the caller's slot) until the request timeout.
+    if (close || this.connection.receivingBody) this.closeAfter = true;
     const body = Buffer.from(rejection.body);
     let head = `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? ""}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n`;
     head += headerLines(rejection.headers ?? []);

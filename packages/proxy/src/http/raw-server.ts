@@ -1,6 +1,6 @@
 import type { RequestListener } from "node:http";
 import type { Duplex } from "node:stream";
-import { isTestMode } from "@loom/spec";
+import { isTestMode, timer } from "@loom/spec";
 import type { ConnectionHandler } from "../listeners/listener.ts";
 import type { Downstream } from "./downstream.ts";
 import { RawConnection, type RawServerPort } from "./raw-connection.ts";
@@ -11,6 +11,9 @@ import type { RequestHead } from "./wire/head.ts";
 const HEADERS_TIMEOUT_MS = isTestMode() ? 2_000 : 10_000;
 const REQUEST_TIMEOUT_MS = 300_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const BODY_IDLE_TIMEOUT_MS = timer("requestBodyIdleMs");
+/** How long a connection we closed keeps reading what the caller still sends (Envoy's delayed close). */
+const CLOSE_LINGER_MS = 1_000;
 const SWEEP_INTERVAL_MS = 1_000;
 
 /**
@@ -67,11 +70,19 @@ class RawHttpServer implements RawServerPort {
     }
   }
 
-  /** Slow heads get 408 (slowloris), idle keep-alive connections close, requests may not take forever. */
+  /**
+   * Slow heads and stalled bodies get 408 (slowloris), idle keep-alive connections close, requests may not
+   * take forever, closed connections stop lingering.
+   */
   private readonly sweep = (): void => {
     const now = Date.now();
     for (const connection of this.connections) {
-      if (connection.headStartedAt !== 0 && now - connection.headStartedAt > HEADERS_TIMEOUT_MS) {
+      const bodyStalledSince = connection.bodyStalledSince;
+      if (connection.lingerOver(now, CLOSE_LINGER_MS)) {
+        connection.destroy();
+      } else if (bodyStalledSince !== 0 && now - bodyStalledSince > BODY_IDLE_TIMEOUT_MS) {
+        connection.refuse(408);
+      } else if (connection.headStartedAt !== 0 && now - connection.headStartedAt > HEADERS_TIMEOUT_MS) {
         connection.refuse(408);
       } else if (connection.receivingBody && now - connection.requestStartedAt > REQUEST_TIMEOUT_MS) {
         connection.refuse(408);

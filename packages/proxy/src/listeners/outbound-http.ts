@@ -15,8 +15,12 @@ import { RequestTelemetry } from "../telemetry/request-telemetry.ts";
 import { traceparentOf } from "../telemetry/tracing.ts";
 import { sendMirrors } from "./outbound-mirror.ts";
 
-/** Bodies up to this size are buffered so that retries and mirrors can resend them; larger ones stream once. */
-const MAX_REPLAY_BODY_BYTES = 64 * 1024;
+/**
+ * Bodies of a declared length up to this size are read whole before an upstream is called: a caller trickling
+ * its body then holds no circuit-breaker slot or upstream connection meanwhile, and retries and mirrors can
+ * resend it. Larger and chunked bodies stream, once.
+ */
+const MAX_BUFFERED_BODY_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_HEADERS = {};
 
@@ -116,16 +120,11 @@ class OutboundExchange implements DownstreamListener, BodySink {
     outbound.budget.recordRequest();
     this.deadline = setTimeout(onDeadline, rule.deadlines.requestMs, this);
 
-    const wantsReplay = rule.retry !== undefined || rule.mirrors.length > 0;
     if (!downstream.hasBody) {
       this.body = EMPTY;
       this.sendMirrors();
       this.sendAttempt();
-    } else if (
-      wantsReplay &&
-      downstream.contentLength !== -1 &&
-      downstream.contentLength <= MAX_REPLAY_BODY_BYTES
-    ) {
+    } else if (downstream.contentLength !== -1 && downstream.contentLength <= MAX_BUFFERED_BODY_BYTES) {
       this.bodyChunks = [];
       downstream.pipeBody(this);
     } else {
