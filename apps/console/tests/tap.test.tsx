@@ -1,7 +1,9 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, test, vi } from "vitest";
+import { activeFilters, NO_FILTERS } from "@/features/tap/tap-filters";
 import { TapPage } from "@/features/tap/tap-page";
 import { keepNewest, MAX_TAP_ROWS, toTapRow } from "@/features/tap/tap-rows";
+import { TapTable } from "@/features/tap/tap-table";
 import { renderWithApi } from "./fake-api";
 
 vi.mock("next/navigation", () => ({ useSearchParams: () => new URLSearchParams() }));
@@ -35,6 +37,28 @@ describe("the live tap", () => {
       path: "/gone",
       status: undefined,
       latencyMs: 1.5,
+    });
+  });
+
+  test("shows a gRPC call's status, and marks a gRPC failure behind HTTP 200 as a failure", () => {
+    const rows = [
+      toTapRow({ ...summary("/shop.Cart/Get"), grpcStatus: 14 }, "cart-v1", 2),
+      toTapRow({ ...summary("/shop.Cart/List"), grpcStatus: 0 }, "cart-v1", 1),
+      toTapRow(summary("/plain"), "cart-v1", 0),
+    ];
+    render(<TapTable rows={rows} />);
+    const statusCells = screen
+      .getAllByRole("row")
+      .slice(1)
+      .map((row) => row.querySelectorAll("td")[5] as HTMLElement);
+    expect(statusCells.map((cell) => cell.textContent)).toEqual(["200 · gRPC 14", "200 · gRPC 0", "200"]);
+    expect(statusCells.map((cell) => cell.className)).toEqual(["error-text", "", ""]);
+  });
+
+  test("the failures filter is one of the filters passed to tap.stream", () => {
+    expect(NO_FILTERS).toMatchObject({ classification: "", grpcStatus: "" });
+    expect(activeFilters({ ...NO_FILTERS, classification: "failure", path: " " })).toEqual({
+      classification: "failure",
     });
   });
 

@@ -21,6 +21,7 @@ export * from "./protocol/bootstrap.ts";
 export * from "./protocol/messages.ts";
 export * from "./protocol/metrics.ts";
 export * from "./protocol/snapshot.ts";
+export * from "./protocol/tap.ts";
 export * from "./resource.ts";
 export * from "./service.ts";
 export * from "./target-ref.ts";

@@ -63,6 +63,12 @@ describe("the tap relay (tap.stream)", () => {
       { dataplaneId, path: "/tapped", direction: "inbound" },
       { onData: (event) => events.push(event as TapEvent), onError: (error) => errors.push(error) },
     );
+    // Every filter the proxy knows is passed on: with only successes flowing, a failures-only tap stays empty.
+    const failures: TapEvent[] = [];
+    const failuresOnly = editor.tap.stream.subscribe(
+      { dataplaneId, path: "/tapped", classification: "failure" },
+      { onData: (event) => failures.push(event as TapEvent), onError: (error) => errors.push(error) },
+    );
     try {
       // The relay has connected once a request made now shows up.
       await waitFor(
@@ -88,9 +94,27 @@ describe("the tap relay (tap.stream)", () => {
         direction: "inbound",
       });
       expect(errors).toEqual([]);
+      expect(failures.filter((event) => event.event === "request")).toEqual([]);
     } finally {
       subscription.unsubscribe();
+      failuresOnly.unsubscribe();
     }
+
+    // A malformed filter is refused by the relay with the spec's message, before any proxy is dialled.
+    const malformed = await new Promise<unknown>((resolve) => {
+      const attempt = editor.tap.stream.subscribe(
+        { dataplaneId, grpcStatus: "UNAVAILABLE" },
+        {
+          onData: () => {},
+          onError: (error) => {
+            attempt.unsubscribe();
+            resolve(error);
+          },
+        },
+      );
+    });
+    expect((malformed as { data?: { code?: string } }).data?.code).toBe("BAD_REQUEST");
+    expect(String((malformed as Error).message)).toContain("grpcStatus must be a gRPC status code");
 
     // Viewers cannot tap: request paths may be sensitive.
     const viewer = await clientWithRole(controlPlane.apiUrl, admin, "viewer");

@@ -48,6 +48,27 @@ export function TapFilterForm({
         />
       </label>
       <label>
+        Outcome
+        <select
+          value={draft.classification}
+          onChange={(event) => set({ classification: event.target.value })}
+        >
+          <option value="">any</option>
+          <option value="failure">failures (gRPC errors included)</option>
+          <option value="success">successes</option>
+        </select>
+      </label>
+      <label>
+        gRPC status
+        <input
+          value={draft.grpcStatus}
+          onChange={(event) => set({ grpcStatus: event.target.value })}
+          placeholder="14"
+          size={4}
+          inputMode="numeric"
+        />
+      </label>
+      <label>
         Source
         <input
           value={draft.source}

@@ -1,21 +1,9 @@
-/** What the proxy's /tap filters on (packages/proxy/src/tap/filter.ts); empty fields match everything. */
-export interface TapFilters {
-  method: string;
-  path: string;
-  status: string;
-  source: string;
-  destination: string;
-  direction: string;
-}
+import { TAP_FILTER_FIELDS, type TapFilterField } from "@loom/spec";
 
-export const NO_FILTERS: TapFilters = {
-  method: "",
-  path: "",
-  status: "",
-  source: "",
-  destination: "",
-  direction: "",
-};
+/** The proxy's /tap filters (tapFilterSchema in packages/spec) as the form holds them; empty matches everything. */
+export type TapFilters = Record<TapFilterField, string>;
+
+export const NO_FILTERS = Object.fromEntries(TAP_FILTER_FIELDS.map((field) => [field, ""])) as TapFilters;
 
 /** Only the fields set, trimmed: what tap.stream passes on to the proxy. */
 export function activeFilters(filters: TapFilters): Partial<TapFilters> {

@@ -15,6 +15,8 @@ export interface TapRow {
   path: string;
   /** Absent when no response was sent (the caller went away, the upstream broke). */
   status: number | undefined;
+  /** The gRPC status of a gRPC call (0 is OK); absent for plain HTTP. */
+  grpcStatus: number | undefined;
   latencyMs: number;
   source: string;
   destination: string;
@@ -38,6 +40,7 @@ export function toTapRow(data: TapRequestData, proxy: string, seq: number): TapR
     method: text("method"),
     path: text("path"),
     status: number("status"),
+    grpcStatus: number("grpcStatus"),
     latencyMs: number("latencyMs") ?? 0,
     source: text("source"),
     destination: text("destination"),

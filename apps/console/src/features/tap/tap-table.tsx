@@ -1,8 +1,15 @@
+import { classifyResponse } from "@loom/spec";
 import type { TapRow } from "./tap-rows";
 
-function statusClass(status: number | undefined): string | undefined {
-  if (status === undefined || status >= 500) return "error-text";
-  return undefined;
+/** Failures as success rates count them: 5xx, no response, or a gRPC error behind an HTTP 200. */
+function statusClass(row: TapRow): string | undefined {
+  const failed = classifyResponse(row.status, row.grpcStatus) === "failure";
+  return failed ? "error-text" : undefined;
+}
+
+function statusText(row: TapRow): string {
+  if (row.status === undefined) return "no response";
+  return row.grpcStatus === undefined ? String(row.status) : `${row.status} · gRPC ${row.grpcStatus}`;
 }
 
 export function TapTable({ rows }: { rows: readonly TapRow[] }) {
@@ -32,7 +39,7 @@ export function TapTable({ rows }: { rows: readonly TapRow[] }) {
             <td>
               <code>{row.path}</code>
             </td>
-            <td className={statusClass(row.status)}>{row.status ?? "no response"}</td>
+            <td className={statusClass(row)}>{statusText(row)}</td>
             <td>{row.latencyMs.toFixed(1)} ms</td>
             <td>{row.source}</td>
             <td>{row.destination}</td>

@@ -1,20 +1,12 @@
+import { tapFilterSchema } from "@loom/spec";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { DataplanePorts } from "../../dataplane/store-views.ts";
 import { tapTokenFor } from "../../dataplane/tap-token.ts";
 import { createRouter, editorProcedure } from "../init.ts";
 
-const filterValue = z.string().max(500).optional();
-const tapInput = z.object({
-  dataplaneId: z.number().int().positive(),
-  /** The proxy's own /tap filters, passed through. */
-  method: filterValue,
-  path: filterValue,
-  status: filterValue,
-  source: filterValue,
-  destination: filterValue,
-  direction: filterValue,
-});
+/** The proxy's own /tap filters, checked here too so a bad one is a 400 before any proxy is dialled. */
+const tapInput = tapFilterSchema.extend({ dataplaneId: z.number().int().positive() });
 
 export type TapEvent =
   | { event: "request"; data: Record<string, unknown> }
