@@ -73,12 +73,15 @@ function Bench() {
     void afterNextFrames().then((rendered) => {
       if (round === 0) {
         timing.firstRenderMs = rendered - timing.started;
+        performance.mark("bench:first-render-end");
         // Let the first picture settle, as an operator's page would before the next scrape.
         setTimeout(() => {
           timing.updateStarted = performance.now();
+          performance.mark("bench:update-start");
           setRound(1);
         }, 500);
       } else {
+        performance.mark("bench:update-end");
         window.benchResult = {
           firstRenderMs: timing.firstRenderMs,
           updateMs: rendered - timing.updateStarted,

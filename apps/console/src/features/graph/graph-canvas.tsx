@@ -3,7 +3,8 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import dagre from "cytoscape-dagre";
 import { useEffect, useRef } from "react";
-import { edgeId, type GraphView, graphElements, HEALTH_COLOURS } from "./graph-elements";
+import { edgeId, type GraphView, graphElements, HEALTH_COLOURS, MAX_LABELLED_EDGES } from "./graph-elements";
+import { LAYER_SPACING, layeredPositions, type Point } from "./graph-layout";
 import type { GraphEdge, GraphService } from "./use-service-graph";
 
 export { edgeId };
@@ -14,7 +15,8 @@ cytoscape.use(dagre);
  * Up to this size the first layout is dagre's layered one: callers left of callees (the canvas is wide) at the
  * depth of their longest call chain, so no call runs along a rank through other services (breadthfirst puts
  * every service at its shortest depth). Dagre's crossing reduction grows fast with size (on a random mesh here: 50 ms for 10
- * services, 0.8 s for 50 with 150 calls); larger meshes get breadthfirst, which stays fast.
+ * services, 0.8 s for 50 with 150 calls); larger meshes get the same kind of picture from graph-layout.ts, computed
+ * in one pass (cytoscape's breadthfirst took 1.8 s of a 500-service first render, mostly measuring every node).
  */
 const LAYERED_LAYOUT_LIMIT = { services: 30, edges: 80 };
 
@@ -33,7 +35,26 @@ function palette() {
   };
 }
 
-const graphStyle = ({ text, surface, accent } = palette()): cytoscape.StylesheetJson => [
+const NODE_SIZE = 34;
+
+/** Edge labels in the canvas: drawn on small meshes; on big ones only "denied" (see MAX_LABELLED_EDGES). */
+const edgeLabel = (text: string, surface: string) =>
+  ({
+    label: "data(label)",
+    "font-size": 10,
+    color: text,
+    "text-background-color": surface,
+    "text-background-opacity": 0.85,
+    "text-background-padding": "2px",
+    "min-zoomed-font-size": 8,
+  }) as const;
+
+/**
+ * `lean` is the stylesheet of a big mesh: every property an element matches costs time whenever it is styled
+ * (at the first render and on each live update whose colour changed), so edges carry no label properties and
+ * are straight (bezier edges are bundled and curved pair by pair).
+ */
+const graphStyle = (lean: boolean, { text, surface, accent } = palette()): cytoscape.StylesheetJson => [
   {
     selector: "node",
     style: {
@@ -43,8 +64,8 @@ const graphStyle = ({ text, surface, accent } = palette()): cytoscape.Stylesheet
       "text-margin-y": 6,
       "font-size": 12,
       color: text,
-      width: 34,
-      height: 34,
+      width: NODE_SIZE,
+      height: NODE_SIZE,
       "background-color": "data(colour)",
       "border-width": 2,
       "border-color": surface,
@@ -84,18 +105,12 @@ const graphStyle = ({ text, surface, accent } = palette()): cytoscape.Stylesheet
   {
     selector: "edge",
     style: {
-      label: "data(label)",
-      "font-size": 10,
-      color: text,
-      "text-background-color": surface,
-      "text-background-opacity": 0.85,
-      "text-background-padding": "2px",
-      "curve-style": "bezier",
+      ...(lean ? {} : edgeLabel(text, surface)),
+      "curve-style": lean ? "haystack" : "bezier",
       "target-arrow-shape": "triangle",
       width: 2,
       "line-color": "data(colour)",
       "target-arrow-color": "data(colour)",
-      "min-zoomed-font-size": 8,
     },
   },
   { selector: "edge[mtls != 'full']", style: { "line-style": "dashed" } },
@@ -103,6 +118,7 @@ const graphStyle = ({ text, surface, accent } = palette()): cytoscape.Stylesheet
     // Refused by a TrafficPermission: a bar instead of an arrowhead ("blocked"), dotted, and said in the label.
     selector: 'edge[denied = "yes"]',
     style: {
+      ...(lean ? edgeLabel(text, surface) : {}),
       "line-color": HEALTH_COLOURS.failing,
       "target-arrow-color": HEALTH_COLOURS.failing,
       "target-arrow-shape": "tee",
@@ -135,6 +151,86 @@ function placeVersions(instance: Core, added: ElementDefinition[]): void {
   }
 }
 
+function wantedServiceCount(wanted: readonly ElementDefinition[]): number {
+  let count = 0;
+  for (const element of wanted) if (element.data.kind === "service") count += 1;
+  return count;
+}
+
+/**
+ * Positions for the services about to be added to a big mesh (graph-layout.ts). At the first render all of
+ * them; later, a new service goes to its column, below what is drawn there, so no service already shown moves.
+ */
+function placeServices(
+  instance: Core,
+  added: ElementDefinition[],
+  edges: readonly GraphEdge[],
+  firstLayout: boolean,
+): void {
+  const fresh = added.filter((element) => element.data.kind === "service");
+  if (fresh.length === 0) return;
+  const services = firstLayout
+    ? fresh.map((element) => String(element.data.id))
+    : [
+        ...instance.nodes('[kind = "service"]').map((node) => node.id()),
+        ...fresh.map((element) => String(element.data.id)),
+      ];
+  const layered = layeredPositions(
+    services,
+    edges.map((edge) => ({ source: edge.source, target: edge.destination })),
+  );
+  const lowestInColumn = new Map<number, number>();
+  if (!firstLayout)
+    instance.nodes('[kind = "service"]').forEach((node) => {
+      const { x, y } = node.position();
+      const column = Math.round(x / LAYER_SPACING.x);
+      lowestInColumn.set(column, Math.max(lowestInColumn.get(column) ?? y, y));
+    });
+  for (const element of fresh) {
+    const at: Point | undefined = layered.get(String(element.data.id));
+    if (!at) continue;
+    const column = Math.round(at.x / LAYER_SPACING.x);
+    const lowest = lowestInColumn.get(column);
+    const y = lowest === undefined ? at.y : lowest + LAYER_SPACING.y;
+    if (lowest !== undefined) lowestInColumn.set(column, y);
+    element.position = { x: at.x, y };
+  }
+}
+
+/**
+ * The view fitted to where placeServices put the services, as fit() would but from those numbers: fit() measures
+ * every element's box first (styles and labels of 2,500 elements, a third of a big mesh's first render).
+ */
+function fitPlaced(instance: Core, added: readonly ElementDefinition[], padding = 40): void {
+  const box = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+  for (const { position } of added)
+    if (position) {
+      box.x1 = Math.min(box.x1, position.x);
+      box.y1 = Math.min(box.y1, position.y);
+      box.x2 = Math.max(box.x2, position.x);
+      box.y2 = Math.max(box.y2, position.y);
+    }
+  if (box.x1 === Infinity) return;
+  // A node's half width around its centre, and its name below it.
+  const margin = { x: NODE_SIZE, y: NODE_SIZE + 20 };
+  const width = box.x2 - box.x1 + 2 * margin.x;
+  const height = box.y2 - box.y1 + 2 * margin.y;
+  const zoom = Math.min(
+    instance.maxZoom(),
+    Math.max(
+      instance.minZoom(),
+      Math.min((instance.width() - 2 * padding) / width, (instance.height() - 2 * padding) / height),
+    ),
+  );
+  instance.viewport({
+    zoom,
+    pan: {
+      x: instance.width() / 2 - (zoom * (box.x1 + box.x2)) / 2,
+      y: instance.height() / 2 - (zoom * (box.y1 + box.y2 + margin.y - NODE_SIZE)) / 2,
+    },
+  });
+}
+
 /**
  * The cytoscape view. Elements are updated in place, and only services that are new get laid out (the others
  * are locked meanwhile), so the picture an operator has read stays where it was across updates.
@@ -160,6 +256,7 @@ export function GraphCanvas({
 }) {
   const container = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
+  const lean = useRef(false);
   const select = useRef(onSelect);
   select.current = onSelect;
   const toggle = useRef(onToggleVersions);
@@ -169,7 +266,7 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cytoscape({
       container: container.current,
-      style: graphStyle(),
+      style: graphStyle(false),
       wheelSensitivity: 0.3,
       maxZoom: 3,
     });
@@ -196,7 +293,8 @@ export function GraphCanvas({
     // far as needed that nothing is cut off (a node out of view cannot be clicked).
     const resize = new ResizeObserver(() => {
       instance.resize();
-      const box = instance.elements().renderedBoundingBox();
+      // Calls run between services, so the services' box holds everything clickable (and is far cheaper).
+      const box = instance.nodes().renderedBoundingBox();
       const cutOff = box.x1 < 0 || box.y1 < 0 || box.x2 > instance.width() || box.y2 > instance.height();
       if (cutOff) instance.fit(undefined, 40);
       else instance.center();
@@ -228,6 +326,17 @@ export function GraphCanvas({
     });
     const wantedIds = new Set(wanted.map((element) => element.data.id));
     const firstLayout = instance.elements().empty();
+    // Styled before anything is added, so the first render styles each element once.
+    const leanStyle = edges.length > MAX_LABELLED_EDGES;
+    if (leanStyle !== lean.current) {
+      lean.current = leanStyle;
+      instance.style(graphStyle(leanStyle));
+    }
+    const layered =
+      !groupByNamespace &&
+      wantedServiceCount(wanted) <= LAYERED_LAYOUT_LIMIT.services &&
+      edges.length <= LAYERED_LAYOUT_LIMIT.edges;
+    const computed = !groupByNamespace && !layered;
     const added: ElementDefinition[] = [];
     let regrouped = false;
     instance.batch(() => {
@@ -256,6 +365,7 @@ export function GraphCanvas({
         )
           existing.data(data);
       }
+      if (computed) placeServices(instance, added, edges, firstLayout);
       placeVersions(instance, added);
       // Parents first (added in that order), so a kept service can move into a namespace box just drawn.
       instance.add(added.filter((element) => element.group === "nodes"));
@@ -268,15 +378,11 @@ export function GraphCanvas({
     });
     const freshServices = added.filter((element) => element.data.kind === "service");
     const namespaceCount = instance.nodes('[kind = "namespace"]').length;
-    if (firstLayout) {
-      const layered =
-        instance.nodes('[kind = "service"]').length <= LAYERED_LAYOUT_LIMIT.services &&
-        instance.edges().length <= LAYERED_LAYOUT_LIMIT.edges;
+    if (firstLayout && computed) fitPlaced(instance, added);
+    else if (firstLayout) {
       const options = groupByNamespace
         ? { name: "cose", animate: false, padding: 40 }
-        : layered
-          ? { name: "dagre", rankDir: "LR", nodeSep: 50, rankSep: 130, animate: false, padding: 40 }
-          : { name: "breadthfirst", directed: true, spacingFactor: 1.4, animate: false, padding: 40 };
+        : { name: "dagre", rankDir: "LR", nodeSep: 50, rankSep: 130, animate: false, padding: 40 };
       instance.layout(options as cytoscape.LayoutOptions).run();
       instance.fit(undefined, 40);
     } else if (regrouped && namespaceCount > 1) {
@@ -287,7 +393,7 @@ export function GraphCanvas({
     } else if (regrouped) {
       // One box (or none) around nodes that stay where they are: only the view widens to show its name.
       instance.fit(undefined, 40);
-    } else if (freshServices.length > 0) {
+    } else if (freshServices.length > 0 && !computed) {
       const freshIds = new Set(freshServices.map((element) => element.data.id));
       const settled = instance.nodes().filter((node) => !freshIds.has(node.id()));
       settled.lock();

@@ -52,7 +52,7 @@ export function versionsOf(
  * Beyond this many edges the numbers are left out of the labels (the side panel and the edge table carry
  * them): thousands of canvas labels cost seconds per update and overlap into noise anyway.
  */
-const MAX_LABELLED_EDGES = 300;
+export const MAX_LABELLED_EDGES = 300;
 
 /**
  * The cytoscape elements for one measurement, parents before their children (namespaces, then services, then
