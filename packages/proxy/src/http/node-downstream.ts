@@ -114,9 +114,11 @@ export class NodeDownstream implements Downstream {
   }
 
   reply(rejection: Rejection, close: boolean): void {
+    // As on the fast path: an answer given before the body is all here closes rather than reads the rest.
+    const closing = close || !this.req.complete;
     reply(
       this.res,
-      close ? { ...rejection, headers: [...(rejection.headers ?? []), "Connection", "close"] } : rejection,
+      closing ? { ...rejection, headers: [...(rejection.headers ?? []), "Connection", "close"] } : rejection,
     );
   }
 
