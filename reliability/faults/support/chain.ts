@@ -4,7 +4,7 @@ import type { BootstrapInput } from "@loom/spec";
 import { freePort, type ProcessHandle, startProcess, waitFor, waitForHttp } from "@loom/test-harness";
 import type { ApiClient } from "../../../apps/control-plane/test/api/control-plane.ts";
 
-const FIXTURE_APP = path.resolve(import.meta.dirname, "../../../e2e/support/fixture-app.mjs");
+const CHAIN_APP = path.resolve(import.meta.dirname, "chain-app.mjs");
 const LOOM_PROXY_BIN = path.resolve(import.meta.dirname, "../../../packages/proxy/bin/loom-proxy.js");
 
 /** web → cart → checkout, as issue #7 asks: every hop through both sidecars, proxy to proxy over mTLS. */
@@ -68,7 +68,7 @@ export interface StartInstanceOptions {
   ports?: { inbound: number; app: number; outbound: number; admin: number };
 }
 
-/** One instance of a chain service: the fixture app and a managed loom-proxy in front of it. */
+/** One instance of a chain service: its app (chain-app.mjs) and a managed loom-proxy in front of it. */
 export async function startInstance(options: StartInstanceOptions): Promise<ChainInstance> {
   const { service, name, dir, controlPlane } = options;
   const placement = options.placement ?? { address: "127.0.0.1" };
@@ -87,7 +87,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Chai
 
   const app = await startProcess({
     name: `app ${name}`,
-    ...run([FIXTURE_APP]),
+    ...run([CHAIN_APP]),
     env: {
       SERVICE: service,
       APP_PORT: String(ports.app),
