@@ -15,6 +15,8 @@ export interface SteadyLoadResult extends LoadResult {
   slowSeconds: Record<number, number>;
   /** The bodies of failed answers (who refused and why), with how often each came. */
   failureBodies: Record<string, number>;
+  /** Seconds since the start in which failed answers were sent, with how many: the fault's window, or not. */
+  failedSeconds: Record<number, number>;
 }
 
 export interface SteadyLoad {
@@ -29,6 +31,7 @@ export function startSteadyLoad(url: string, durationMs: number, rps = CHAIN_RPS
   const startedAt = Date.now();
   const slowSeconds: Record<number, number> = {};
   const failureBodies: Record<string, number> = {};
+  const failedSeconds: Record<number, number> = {};
   const request = (signal: AbortSignal) =>
     new Promise<number>((resolve, reject) => {
       const sentAt = Date.now();
@@ -39,15 +42,14 @@ export function startSteadyLoad(url: string, durationMs: number, rps = CHAIN_RPS
         else response.resume();
         response.on("error", reject);
         response.on("end", () => {
+          const second = Math.floor((sentAt - startedAt) / 1000);
           if (status >= 400) {
             const key = `${status} ${body.trim().slice(0, 120)}`;
             failureBodies[key] = (failureBodies[key] ?? 0) + 1;
+            failedSeconds[second] = (failedSeconds[second] ?? 0) + 1;
           }
           const tookMs = Date.now() - sentAt;
-          if (tookMs > 500) {
-            const second = Math.floor((sentAt - startedAt) / 1000);
-            slowSeconds[second] = Math.max(slowSeconds[second] ?? 0, tookMs);
-          }
+          if (tookMs > 500) slowSeconds[second] = Math.max(slowSeconds[second] ?? 0, tookMs);
           resolve(status);
         });
       });
@@ -64,7 +66,13 @@ export function startSteadyLoad(url: string, durationMs: number, rps = CHAIN_RPS
     .then((load) => {
       const cpu = process.cpuUsage(cpuBefore);
       const cores = (cpu.user + cpu.system) / 1000 / (Date.now() - startedAt);
-      return { ...load, loadGeneratorCores: Math.round(cores * 100) / 100, slowSeconds, failureBodies };
+      return {
+        ...load,
+        loadGeneratorCores: Math.round(cores * 100) / 100,
+        slowSeconds,
+        failureBodies,
+        failedSeconds,
+      };
     })
     .finally(() => agent.destroy());
   return { startedAt, result };
@@ -94,7 +102,7 @@ export function describeLoad(load: SteadyLoadResult): string {
     `sent ${load.sent}, ok ${load.succeeded}, failed ${load.failed}, dropped ${load.dropped}, ` +
     `by status ${JSON.stringify(load.byStatus)}, errors ${JSON.stringify(load.errors)}, ` +
     `p99 ${Math.round(load.latenciesMs.p99)} ms, max ${Math.round(load.latenciesMs.max)} ms, ` +
-    `failed answers ${JSON.stringify(load.failureBodies)}, ` +
+    `failed answers ${JSON.stringify(load.failureBodies)} in seconds ${JSON.stringify(load.failedSeconds)}, ` +
     `seconds with a request over 500 ms ${JSON.stringify(load.slowSeconds)}`
   );
 }
