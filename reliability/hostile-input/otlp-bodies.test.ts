@@ -121,7 +121,9 @@ describe("OTLP/HTTP receiver under generated and hostile bodies", () => {
   let url: string;
 
   beforeAll(async () => {
-    controlPlane = await startControlPlane();
+    // The bodies are under test here, not tokens (apps/control-plane/test/otlp/auth.test.ts): anonymous
+    // senders are let in so every generated body reaches the decoder.
+    controlPlane = await startControlPlane({ env: { LOOM_OTLP_ALLOW_ANONYMOUS: "1" } });
     url = `${controlPlane.apiUrl}/v1/traces`;
     api = apiClient(controlPlane.apiUrl, { token: await adminToken(controlPlane.apiUrl) });
   });

@@ -122,7 +122,7 @@ describe("markup in names and free text renders as text everywhere in the consol
         (await admin.dataplanes.list.query({ status: "online" })).filter((d) => d.ackedVersion).length === 4,
       { what: "the markup-tagged proxy to come online", timeoutMs: 60_000 },
     );
-    await postMarkupSpan(controlPlane.apiUrl);
+    await postMarkupSpan(controlPlane.apiUrl, token);
     load = mesh.startLoad(5);
     consoleApp = await startConsole(controlPlane.apiUrl);
     browser = await launchChromium();
@@ -245,13 +245,13 @@ async function expandDetails(page: Page, pageName: string): Promise<void> {
   await page.waitForTimeout(300);
 }
 
-/** One span, as an app's OTLP exporter would send it, with markup as its service and span name. */
-async function postMarkupSpan(apiUrl: string): Promise<void> {
+/** One span, as an app's OTLP exporter would send it (with an API token), with markup as its service and span name. */
+async function postMarkupSpan(apiUrl: string, token: string): Promise<void> {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const text = (key: string, value: string) => ({ key, value: { stringValue: value } });
   const response = await fetch(`${apiUrl}/v1/traces`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({
       resourceSpans: [
         {

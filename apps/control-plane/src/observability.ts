@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { EventBus } from "./events.ts";
+import { rememberAcceptedTokens } from "./otlp/accepted-tokens.ts";
 import { createOtlpReceiver, type OtlpReceiver } from "./otlp/index.ts";
 import { createRolloutController, type RolloutController } from "./rollout/index.ts";
 import type { Store } from "./store/index.ts";
@@ -9,6 +10,8 @@ import { createMetricsSource, type MetricsBackend, type TelemetryHub } from "./t
 const SPAN_PRUNE_INTERVAL_MS = 60_000;
 const DEFAULT_SPAN_RETENTION_HOURS = 24;
 const DEFAULT_SPAN_MAX = 1_000_000;
+/** How long /v1/traces trusts a token it checked: a revoked one may send spans this much longer. */
+const OTLP_TOKEN_TRUST_MS = 2_000;
 
 /** What the metrics, graph, traces, rollouts and what-if routers read (AppServices.observability). */
 export interface Observability {
@@ -32,7 +35,7 @@ export interface StartObservabilityOptions {
 /**
  * Starts telemetry (the hub's scrape loop, or the Prometheus backend), the span store with its retention, the
  * OTLP receiver and the Rollout controller. Environment: LOOM_PROMETHEUS_URL, LOOM_OTLP_FORWARD_URL,
- * LOOM_OTLP_REQUIRE_TOKEN=1 (refuse spans sent without a dataplane or API token),
+ * LOOM_OTLP_ALLOW_ANONYMOUS=1 (take spans sent without a token, for SDKs that cannot send headers),
  * LOOM_SPAN_RETENTION_HOURS (default 24), LOOM_SPAN_MAX (default 1,000,000).
  */
 export async function startObservability(
@@ -47,10 +50,13 @@ export async function startObservability(
     onForwardError: (error) => console.error("OTLP forward:", error.message),
     // Proxies send their dataplane token; other senders an API token of a role that may write (a viewer's is
     // read-only, and spans are writes). A token that is sent must be valid.
-    authenticate: async (token) =>
-      (await options.store.dataplaneTokens.verify(token)) !== null ||
-      ["editor", "admin"].includes((await options.store.apiTokens.verify(token))?.role ?? ""),
-    requireToken: env.LOOM_OTLP_REQUIRE_TOKEN === "1",
+    authenticate: rememberAcceptedTokens(
+      async (token) =>
+        (await options.store.dataplaneTokens.verify(token)) !== null ||
+        ["editor", "admin"].includes((await options.store.apiTokens.verify(token))?.role ?? ""),
+      OTLP_TOKEN_TRUST_MS,
+    ),
+    requireToken: env.LOOM_OTLP_ALLOW_ANONYMOUS !== "1",
   });
   const rollouts = createRolloutController({
     store: options.store,

@@ -38,13 +38,7 @@ export async function startControlPlane(
       ...["--port", String(options.apiPort), "--dp-port", String(options.dataplanePort)],
       ...["--data-dir", options.dataDir],
     ],
-    env: {
-      // The demo's only span senders are its proxies, which send their dataplane token: refuse anonymous
-      // spans, as a mesh without outside OTel SDKs should (LOOM_OTLP_REQUIRE_TOKEN=0 npm run demo reopens).
-      LOOM_OTLP_REQUIRE_TOKEN: "1",
-      ...options.env,
-      LOOM_ADMIN_PASSWORD: options.adminPassword,
-    },
+    env: { ...options.env, LOOM_ADMIN_PASSWORD: options.adminPassword },
     logFile: options.logFile,
   });
   const [, apiUrl = "", dataplaneUrl = ""] = await child.waitForLine(

@@ -44,7 +44,7 @@ export interface OtlpReceiverOptions {
   onForwardError?: (error: Error) => void;
   /** Whether a bearer token may send spans; a request with a token it refuses gets 401. */
   authenticate?: (token: string) => Promise<boolean>;
-  /** Refuse requests without a token (401); off by default so OTel SDKs outside the mesh can send as they are. */
+  /** Refuse requests without a token (401); loom-cp turns it on unless LOOM_OTLP_ALLOW_ANONYMOUS=1. */
   requireToken?: boolean;
 }
 
@@ -75,7 +75,11 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   async function authorize(authorization: string | undefined): Promise<void> {
     if (authorization === undefined) {
       if (options.requireToken)
-        throw new HttpError(401, "spans need Authorization: Bearer <a dataplane token or an API token>");
+        throw new HttpError(
+          401,
+          "spans need Authorization: Bearer <a dataplane token or an editor/admin API token> " +
+            "(a loom-cp started with LOOM_OTLP_ALLOW_ANONYMOUS=1 takes them without)",
+        );
       return;
     }
     const token = /^Bearer (\S+)$/.exec(authorization)?.[1];

@@ -51,6 +51,11 @@ describe("loom-cp under a flood of spans", () => {
       name: "span flood",
       command: process.execPath,
       args: [FLOOD, `${controlPlane.apiUrl}/v1/traces`, "8", "200"],
+      // An editor's API token, as an app outside the mesh sends spans; the flood's sender was anonymous before
+      // /v1/traces required one, so this also costs each body a token check now.
+      env: {
+        LOOM_FLOOD_TOKEN: (await admin.tokens.api.create.mutate({ name: "flood", role: "editor" })).token,
+      },
       ready: { line: /^flood ready/ },
     });
     // Let the flood reach its pace (and the span store's queue fill) before measuring.

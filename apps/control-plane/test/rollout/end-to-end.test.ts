@@ -86,9 +86,9 @@ describe("Rollout of a real mesh through loom-cp", () => {
 
   beforeAll(async () => {
     const dir = await tempDir("loom-rollout-e2e-");
-    // Spans without a valid token are refused, so the trace-store check below also proves that managed
+    // loom-cp refuses spans without a valid token, so the trace-store check below also proves that managed
     // proxies send their dataplane token (read from their tokenFile) with every export.
-    const controlPlane = await startControlPlane({ env: { LOOM_OTLP_REQUIRE_TOKEN: "1" } });
+    const controlPlane = await startControlPlane();
     admin = apiClient(controlPlane.apiUrl, { token: await adminToken(controlPlane.apiUrl) });
     await admin.policies.applyYaml.mutate({ text: MESH_YAML });
     const tokens = {

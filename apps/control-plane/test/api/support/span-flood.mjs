@@ -1,5 +1,6 @@
 // A separate process that floods an OTLP/HTTP traces endpoint with JSON bodies until SIGTERM.
-// Usage: node span-flood.mjs URL [concurrency] [spansPerBody]; prints "flood ready", then totals on SIGTERM.
+// Usage: LOOM_FLOOD_TOKEN=<token> node span-flood.mjs URL [concurrency] [spansPerBody]; prints "flood ready",
+// then totals on SIGTERM. The token (an editor or admin API token) goes in an environment variable, not argv.
 import { randomBytes } from "node:crypto";
 
 const [url, concurrencyArg = "8", spansArg = "200"] = process.argv.slice(2);
@@ -17,7 +18,7 @@ const templates = Array.from({ length: 16 }, () => {
   const spans = Array.from({ length: spansPerBody }, (_, index) => ({
     traceId: TRACE_PLACEHOLDER,
     spanId: randomBytes(8).toString("hex"),
-    ...(index > 0 && { parentSpanId: "0".repeat(15) + "1" }),
+    ...(index > 0 && { parentSpanId: `${"0".repeat(15)}1` }),
     name: `GET /flood/${index % 10}`,
     kind: 2,
     startTimeUnixNano: String(now),
@@ -46,7 +47,10 @@ async function worker() {
     try {
       const answer = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${process.env.LOOM_FLOOD_TOKEN}`,
+        },
         body: body(),
       });
       await answer.arrayBuffer();
