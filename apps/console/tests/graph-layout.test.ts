@@ -29,7 +29,7 @@ describe("the layered layout of big meshes", () => {
     expect(ranks.get("c")).toBe(2);
   });
 
-  test("callers are left of callees, no two services share a place, and the same mesh is drawn the same", () => {
+  test("callers are left of callees in a mesh that fits one band, and no two services share a place", () => {
     const services = Array.from({ length: 200 }, (_, index) => `svc-${index}`);
     const calls = services
       .slice(1)
@@ -41,5 +41,16 @@ describe("the layered layout of big meshes", () => {
     const places = new Set([...positions.values()].map(({ x, y }) => `${x},${y}`));
     expect(places.size).toBe(services.length);
     expect(layeredPositions(services, calls)).toEqual(positions);
+  });
+
+  test("a long call chain is cut into bands stacked downwards, so the picture keeps about the canvas's shape", () => {
+    const services = Array.from({ length: 300 }, (_, index) => `svc-${index}`);
+    const calls = services.slice(1).map((target, index) => ({ source: `svc-${index}`, target }));
+    const positions = [...layeredPositions(services, calls).values()];
+    const width = Math.max(...positions.map(({ x }) => x)) - Math.min(...positions.map(({ x }) => x));
+    const height = Math.max(...positions.map(({ y }) => y)) - Math.min(...positions.map(({ y }) => y));
+    expect(width / height).toBeGreaterThan(0.8);
+    expect(width / height).toBeLessThan(4);
+    expect(new Set(positions.map(({ x, y }) => `${x},${y}`)).size).toBe(services.length);
   });
 });

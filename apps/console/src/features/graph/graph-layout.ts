@@ -13,6 +13,9 @@ export interface Point {
 /** Between columns (wide, the canvas is) and between services in a column (room for the name below a node). */
 export const LAYER_SPACING = { x: 170, y: 70 };
 
+/** Width over height of the console's canvas, roughly. */
+const CANVAS_ASPECT = 1.6;
+
 /**
  * Each service's rank: 0 for services nothing calls, else one more than its deepest caller. Calls closing a cycle
  * are left out (Kahn's order: when only cycles remain, the service with the fewest unranked callers goes next).
@@ -86,33 +89,55 @@ export function layeredPositions(services: readonly string[], calls: readonly Ca
   }
   const maxRows = Math.max(6, Math.ceil(Math.sqrt(services.length) * 1.5));
   const row = new Map<string, number>();
-  const positions = new Map<string, Point>();
-  let x = 0;
+  const placed: { x: number; services: { service: string; dx: number; at: number; rows: number }[] }[] = [];
+  let width = 0;
+  let tallest = 1;
   for (const column of columns) {
     if (!column) continue;
     const meanCallerRow = (service: string) => {
-      const placed = (callers.get(service) ?? [])
+      const rows = (callers.get(service) ?? [])
         .map((caller) => row.get(caller))
         .filter((at) => at !== undefined);
-      return placed.length === 0
+      return rows.length === 0
         ? Number.POSITIVE_INFINITY
-        : placed.reduce((sum, at) => sum + at, 0) / placed.length;
+        : rows.reduce((sum, at) => sum + at, 0) / rows.length;
     };
     const ordered = column
       .map((service, index) => ({ service, index, weight: meanCallerRow(service) }))
       .sort((a, b) => a.weight - b.weight || a.index - b.index);
     const subColumns = Math.ceil(ordered.length / maxRows);
     const rows = Math.ceil(ordered.length / subColumns);
-    ordered.forEach(({ service }, index) => {
-      const at = index % rows;
-      // Rows spread over the height of the tallest column, so short columns sit centred beside tall ones.
-      row.set(service, at + (maxRows - rows) / 2);
-      positions.set(service, {
-        x: x + Math.floor(index / rows) * LAYER_SPACING.x * 0.6,
-        y: (at + (maxRows - rows) / 2) * LAYER_SPACING.y,
-      });
+    tallest = Math.max(tallest, rows);
+    placed.push({
+      x: width,
+      services: ordered.map(({ service }, index) => {
+        const at = index % rows;
+        row.set(service, at + (maxRows - rows) / 2);
+        return { service, dx: Math.floor(index / rows) * LAYER_SPACING.x * 0.6, at, rows };
+      }),
     });
-    x += LAYER_SPACING.x * (1 + (subColumns - 1) * 0.6);
+    width += LAYER_SPACING.x * (1 + (subColumns - 1) * 0.6);
+  }
+  // A long call chain makes a strip far wider than the canvas: it is cut into bands stacked top to bottom (as
+  // lines of text), as many as bring the picture closest to the canvas's shape.
+  const height = tallest * LAYER_SPACING.y;
+  const bandHeight = height + 2 * LAYER_SPACING.y;
+  const bands = Math.max(1, Math.round(Math.sqrt(width / (CANVAS_ASPECT * bandHeight))));
+  const bandWidth = width / bands;
+  const positions = new Map<string, Point>();
+  let band = 0;
+  let bandStart = 0;
+  for (const column of placed) {
+    if (column.x >= (band + 1) * bandWidth && band < bands - 1) {
+      band += 1;
+      bandStart = column.x;
+    }
+    for (const { service, dx, at, rows } of column.services)
+      positions.set(service, {
+        x: column.x - bandStart + dx,
+        // Short columns sit centred beside tall ones.
+        y: band * bandHeight + (at + (tallest - rows) / 2) * LAYER_SPACING.y,
+      });
   }
   return positions;
 }
