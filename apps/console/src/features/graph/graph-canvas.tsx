@@ -257,6 +257,7 @@ export function GraphCanvas({
   const container = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
   const lean = useRef(false);
+  const filtered = useRef(false);
   const select = useRef(onSelect);
   select.current = onSelect;
   const toggle = useRef(onToggleVersions);
@@ -415,6 +416,9 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cy.current;
     if (!instance) return;
+    // Nothing filtered before or now: each live update of a big mesh would scan every element for nothing.
+    if (visibleEdges === null && !filtered.current) return;
+    filtered.current = visibleEdges !== null;
     instance.batch(() => {
       instance.elements(".hidden").removeClass("hidden");
       if (visibleEdges === null) return;
