@@ -292,7 +292,11 @@ export function GraphCanvas({
     cy.current = instance;
     // The canvas shrinks when the side panel opens; keep drawing at the new size, centred, and zoomed out as
     // far as needed that nothing is cut off (a node out of view cannot be clicked).
-    const resize = new ResizeObserver(() => {
+    const resize = new ResizeObserver(([entry]) => {
+      // The first report is the size cytoscape measured when it started (and, with a big mesh drawn meanwhile,
+      // measuring every service again for nothing would cost a tenth of its first render).
+      const { width, height } = entry?.contentRect ?? { width: -1, height: -1 };
+      if (Math.abs(width - instance.width()) < 1 && Math.abs(height - instance.height()) < 1) return;
       instance.resize();
       // Calls run between services, so the services' box holds everything clickable (and is far cheaper).
       const box = instance.nodes().renderedBoundingBox();
