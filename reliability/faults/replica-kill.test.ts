@@ -21,7 +21,7 @@ useProcesses();
 
 const BEFORE_MS = 5_000;
 const DOWN_MS = 15_000;
-const AFTER_MS = 40_000;
+const AFTER_MS = 70_000;
 /** A real share of the load, not a stray retry: at 200 rps a replica back in the pool passes this in seconds. */
 const REJOINED_REQUESTS = 200;
 const MAX_ERROR_RATE = 0.001;
@@ -92,8 +92,8 @@ it("callers of a two-replica service keep their error rate under 0.1 % when one 
   await waitForDataplanes(admin, names);
   const onlineAt = Date.now();
   // Rejoined: cart-2 takes a share of web's calls again while the load still runs. A replica that comes back
-  // cold (first TLS handshakes, unoptimised code) answers slowly at first, and P2C over EWMA latency sends it
-  // little until that estimate fades, so this allows it some seconds.
+  // cold answers its first request slowly (measured: 19 ms against cart-1's 1.7 ms), and with two endpoints P2C
+  // over peak-EWMA then skips it until that estimate fades (10 s decay, as Linkerd's): measured 25-40 s here.
   await waitFor(async () => (await inboundRequests(cart2Again)) >= REJOINED_REQUESTS, {
     what: `the restarted cart-2 serving ${REJOINED_REQUESTS} requests`,
     timeoutMs: AFTER_MS - 5_000,

@@ -270,6 +270,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
 class Attempt implements CallOwner {
   private readonly call: UpstreamCall;
   private pending = true;
+  private connectedAt: number | undefined;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
@@ -311,6 +312,11 @@ class Attempt implements CallOwner {
   }
 
   onCallConnected(): void {
+    this.connectedAt = Date.now();
+    this.leavePending();
+  }
+
+  private leavePending(): void {
     if (!this.pending) return;
     this.pending = false;
     this.exchange.outbound.breaker.pending -= 1;
@@ -320,13 +326,15 @@ class Attempt implements CallOwner {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.onCallConnected();
+    this.leavePending();
     const { endpoint } = this;
     const { breaker, outliers, pool } = this.exchange.outbound;
     endpoint.inFlight -= 1;
     breaker.requests -= 1;
     const now = Date.now();
-    endpoint.recordLatency(now - this.startedAt, now);
+    // From the moment it had a connection, as tower's peak-EWMA measures: a fresh TLS handshake (a replica
+    // that just came back) is not what the endpoint costs per request, and counting it starved such a replica.
+    endpoint.recordLatency(now - (this.connectedAt ?? this.startedAt), now);
     outliers?.record(endpoint, outcome, pool, now);
   }
 
