@@ -1,3 +1,4 @@
+import { httpMethodSchema } from "@loom/spec";
 import fc from "fast-check";
 import { stringify } from "yaml";
 
@@ -29,17 +30,7 @@ const duration = fc.oneof(
   fc.constantFrom("1.5m", "0.25s", "250ms"),
 );
 const percentage = fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true }));
-const method = fc.constantFrom(
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "PATCH",
-  "DELETE",
-  "OPTIONS",
-  "CONNECT",
-  "TRACE",
-);
+const method = fc.constantFrom(...httpMethodSchema.options);
 const path = fc.stringMatching(/^\/[a-z0-9/_-]{0,12}$/);
 const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
 const text = fc.string({ maxLength: 12 });

@@ -1,4 +1,5 @@
 import { durationMs, GrpcStatus, type RetryCondition, type RetryConfig } from "@loom/spec";
+import type { ProxyMetrics } from "../telemetry/metrics.ts";
 
 /** Why an attempt failed without a response. */
 export type AttemptError = "connect-failure" | "reset" | "timeout";
@@ -123,4 +124,11 @@ export class RetryBudget {
     this.retries.add();
     return true;
   }
+}
+
+/** Spends one retry of `budget` for a call to `destination`, counting whether it was sent or refused. */
+export function spendRetry(budget: RetryBudget, metrics: ProxyMetrics, destination: string): boolean {
+  const allowed = budget.tryRetry();
+  metrics.retries.labels(destination, allowed ? "sent" : "budget_exhausted").inc();
+  return allowed;
 }

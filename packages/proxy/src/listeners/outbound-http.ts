@@ -3,7 +3,7 @@ import { SpanKind } from "@opentelemetry/api";
 import type { OutboundRuntime } from "../config.ts";
 import type { ProxyContext } from "../context.ts";
 import type { Rejection } from "../filters/rejection.ts";
-import type { AttemptError } from "../filters/retry.ts";
+import { type AttemptError, spendRetry } from "../filters/retry.ts";
 import type { Backend, CompiledRule } from "../filters/traffic-route.ts";
 import type { BodySink, Downstream, DownstreamListener } from "../http/downstream.ts";
 import { NodeDownstream } from "../http/node-downstream.ts";
@@ -213,13 +213,8 @@ class OutboundExchange implements DownstreamListener, BodySink {
 
   private mayRetry(maxAttempts: number): boolean {
     if (this.attempts >= maxAttempts || this.body === null) return false;
-    const destination = this.outbound.snapshot.service;
-    if (this.outbound.budget.tryRetry()) {
-      this.context.metrics.retries.labels(destination, "sent").inc();
-      return true;
-    }
+    if (spendRetry(this.outbound.budget, this.context.metrics, this.outbound.snapshot.service)) return true;
     this.budgetExhausted = true;
-    this.context.metrics.retries.labels(destination, "budget_exhausted").inc();
     return false;
   }
 

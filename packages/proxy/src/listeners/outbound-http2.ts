@@ -5,7 +5,7 @@ import type { OutboundRuntime } from "../config.ts";
 import type { ProxyContext } from "../context.ts";
 import type { UpstreamOutcome } from "../filters/outlier-detection.ts";
 import type { Rejection } from "../filters/rejection.ts";
-import type { AttemptError, RetryPolicy } from "../filters/retry.ts";
+import { type AttemptError, type RetryPolicy, spendRetry } from "../filters/retry.ts";
 import type { Backend, CompiledRule } from "../filters/traffic-route.ts";
 import { grpcStatusOfUnfinishedCall, isGrpc, parseGrpcStatus } from "../http/grpc.ts";
 import {
@@ -279,13 +279,8 @@ class Http2Exchange {
   private mayRetry(): boolean {
     const { retry } = this;
     if (!retry || this.attempts >= retry.attempts || this.body === null || !this.bodyEnded) return false;
-    const destination = this.outbound.snapshot.service;
-    if (this.outbound.budget.tryRetry()) {
-      this.context.metrics.retries.labels(destination, "sent").inc();
-      return true;
-    }
+    if (spendRetry(this.outbound.budget, this.context.metrics, this.outbound.snapshot.service)) return true;
     this.budgetExhausted = true;
-    this.context.metrics.retries.labels(destination, "budget_exhausted").inc();
     return false;
   }
 
