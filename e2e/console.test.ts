@@ -263,7 +263,7 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
   test("a policy applied through the YAML editor is validated, previewed, stored and listed", async () => {
     await page.goto(`${consoleApp.url}/policies?kind=Timeout`);
     await page.getByRole("button", { name: "New Timeout" }).click();
-    await page.getByLabel("Policy YAML").fill(CART_TIMEOUT);
+    await page.getByRole("textbox", { name: "Policy YAML" }).fill(CART_TIMEOUT);
     const validation = page.getByRole("list", { name: "Validation" });
     await expect.poll(() => validation.textContent()).toBe("Valid: 1 resource(s).");
     const preview = page.getByRole("figure", { name: "Diff of Timeout default/cart-timeout" });
@@ -300,7 +300,7 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
 
   test("a broken policy gets the spec package's line-numbered messages and cannot be applied", async () => {
     await page.getByRole("button", { name: "New Timeout" }).click();
-    const editor = page.getByLabel("Policy YAML");
+    const editor = page.getByRole("textbox", { name: "Policy YAML" });
     await editor.fill(
       CART_TIMEOUT.replace("request: 3s", "request: soon").replace("name: cart\n", "name: carts\n"),
     );
@@ -340,7 +340,9 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await page.getByText("1 of 3 online proxies would get new config: web-v1.").waitFor();
     await screenshot(page, "policy-form");
     await page.getByRole("tab", { name: "YAML" }).click();
-    expect(await page.getByLabel("Policy YAML").inputValue()).toContain("maxRequests: 512");
+    expect(await page.getByRole("textbox", { name: "Policy YAML" }).inputValue()).toContain(
+      "maxRequests: 512",
+    );
 
     await page.getByRole("button", { name: "Apply" }).click();
     await page.getByText("CircuitBreaker default/cart-breaker: created (version 1)").waitFor();
@@ -354,7 +356,7 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
 
   test("an edit shows its diff, and one click in history rolls it back", async () => {
     await page.goto(`${consoleApp.url}/policies?kind=Timeout&policy=default/default/cart-timeout&view=edit`);
-    const editor = page.getByLabel("Policy YAML");
+    const editor = page.getByRole("textbox", { name: "Policy YAML" });
     await editor.fill((await editor.inputValue()).replace("request: 3s", "request: 5s"));
     const preview = page.getByRole("figure", { name: "Diff of Timeout default/cart-timeout" });
     await expect.poll(() => preview.textContent()).toContain("-  request: 3s+  request: 5s");
