@@ -150,8 +150,11 @@ function render(runs: BenchRun[], startedAt: Date): string {
 const names = only ?? all;
 const startedAt = new Date();
 const runs: BenchRun[] = [];
-for (const name of names) runs.push(await run(name));
-writeFileSync(values.out, render(runs, startedAt));
+// Rewritten after each bench, so an interrupted run still leaves what it measured.
+for (const name of names) {
+  runs.push(await run(name));
+  writeFileSync(values.out, render(runs, startedAt));
+}
 const failed = runs.filter((run) => run.exitCode !== 0);
 console.log(
   `\nwrote ${path.relative(process.cwd(), values.out)}: ${runs.length} benches, ${failed.length} failed${failed.length > 0 ? ` (${failed.map((run) => run.script).join(", ")})` : ""}`,
