@@ -399,24 +399,42 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     const waterfall = page.getByRole("region", { name: /^Trace [0-9a-f]{32}$/ });
     await waterfall.waitFor();
     const traceId = (await waterfall.getAttribute("aria-label"))?.slice("Trace ".length) ?? "";
-    const rows = await waterfall.locator(".waterfall-row").evaluateAll((buttons) =>
-      buttons.map((button) => {
-        type Found = { textContent: string | null; style: { paddingLeft: string } } | null;
-        const row = button as unknown as { querySelector(selector: string): Found };
-        const name = row.querySelector(".span-name");
-        if (name === null) throw new Error("a waterfall row without a span name");
-        return {
-          depth: Number.parseFloat(name.style.paddingLeft) / 14,
-          key: name.textContent ?? "",
-          duration: row.querySelector(".span-duration")?.textContent ?? "",
-        };
-      }),
-    );
+    const readRows = () =>
+      waterfall.locator(".waterfall-row").evaluateAll((buttons) =>
+        buttons.map((button) => {
+          type Found = { textContent: string | null; style: { paddingLeft: string } } | null;
+          const row = button as unknown as { querySelector(selector: string): Found };
+          const name = row.querySelector(".span-name");
+          if (name === null) throw new Error("a waterfall row without a span name");
+          return {
+            depth: Number.parseFloat(name.style.paddingLeft) / 14,
+            key: name.textContent ?? "",
+            duration: row.querySelector(".span-duration")?.textContent ?? "",
+          };
+        }),
+      );
+    // The trace as the control plane stored it: which span is whose child. Its spans come from
+    // several proxies' export batches, so the page and the store agree once the last one is in.
+    type StoredSpan = Awaited<ReturnType<typeof demo.admin.traces.get.query>>[number];
+    const keyOf = (span: StoredSpan) => `${span.service} ${span.name}`;
+    let rows: Awaited<ReturnType<typeof readRows>> = [];
+    let spans: StoredSpan[] = [];
+    await expect
+      .poll(
+        async () => {
+          spans = await demo.admin.traces.get.query({ traceId });
+          rows = await readRows();
+          return (
+            rows
+              .map((row) => row.key)
+              .sort()
+              .join("\n") === spans.map(keyOf).sort().join("\n")
+          );
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
     await screenshot(page, "demo-4-trace-waterfall");
-
-    // The trace as the control plane stored it: which span is whose child.
-    const spans = await demo.admin.traces.get.query({ traceId });
-    const keyOf = (span: (typeof spans)[number]) => `${span.service} ${span.name}`;
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const parentage = new Set(
       spans.flatMap((span) => {

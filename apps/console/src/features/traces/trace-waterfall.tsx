@@ -10,6 +10,13 @@ import { type Span, startMs } from "./use-trace-search";
 /** OTLP's error status code. */
 const STATUS_ERROR = 2;
 const KIND_NAMES = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+/** Proxies export spans in batches a few seconds apart, so a fresh trace is still filling in. */
+const STILL_ARRIVING_MS = 30_000;
+const REFRESH_WHILE_ARRIVING_MS = 2_000;
+
+function lastEndMs(spans: readonly Span[]): number {
+  return Math.max(...spans.map((span) => startMs(span.startTimeUnixNano) + span.durationMs));
+}
 
 /** Depth-first from the roots, children by start time: the order a waterfall reads in. */
 function spanTree(spans: readonly Span[]): { span: Span; depth: number }[] {
@@ -68,14 +75,21 @@ function SpanDetails({ span }: { span: Span }) {
 
 export function TraceWaterfall({ traceId }: { traceId: string }) {
   const trpc = useTRPC();
-  const trace = useQuery(trpc.traces.get.queryOptions({ traceId }));
+  const trace = useQuery({
+    ...trpc.traces.get.queryOptions({ traceId }),
+    refetchInterval: (query) => {
+      const spans = query.state.data;
+      const recent = spans !== undefined && Date.now() - lastEndMs(spans) < STILL_ARRIVING_MS;
+      return recent ? REFRESH_WHILE_ARRIVING_MS : false;
+    },
+  });
   const [openSpan, setOpenSpan] = useState<string>();
   if (trace.error) return <ApiErrorMessage error={trace.error} action={`load trace ${traceId}`} />;
   if (trace.data === undefined) return <p className="muted">Loading trace…</p>;
 
   const rows = spanTree(trace.data);
   const start = Math.min(...trace.data.map((span) => startMs(span.startTimeUnixNano)));
-  const end = Math.max(...trace.data.map((span) => startMs(span.startTimeUnixNano) + span.durationMs));
+  const end = lastEndMs(trace.data);
   const total = Math.max(end - start, 0.001);
 
   return (
