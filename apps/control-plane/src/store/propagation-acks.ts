@@ -19,17 +19,35 @@ const REPORTS_PER_STATEMENT = 150;
 /** ACKs and NACKs of snapshot versions, the raw material of propagation progress. */
 export function createPropagationAckRepository(prisma: StoreClient, provider: StoreProvider) {
   const placeholder = provider === "sqlite" ? () => "?" : (index: number) => `$${index}`;
+  /** Values bound to a raw statement, and the placeholder that names each in it. */
+  const statementParams = () => {
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return placeholder(params.length);
+    };
+    return { params, param };
+  };
+
+  /** The reports as rows of the log, in one raw INSERT: Prisma's createMany costs a query compilation per batch. */
+  function insertReports(reports: readonly AckReport[], at: Date) {
+    const { params, param } = statementParams();
+    const rows = reports.map(
+      ({ dataplaneId, version, ok, error }) =>
+        `(${param(dataplaneId)}, ${param(version)}, ${param(ok)}, ${param(ok ? null : (error ?? null))}, ${param(at)})`,
+    );
+    return prisma.$executeRawUnsafe(
+      `INSERT INTO "PropagationAck" ("dataplaneId", "version", "ok", "error", "at") VALUES ${rows.join(", ")}`,
+      ...params,
+    );
+  }
 
   /**
    * One UPDATE for many proxies' acked version / last NACK (each proxy its own value): Prisma would need one
    * statement per proxy, which is what made a thousand ACKs take seconds.
    */
   function updateDataplanes(reports: readonly AckReport[]) {
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return placeholder(params.length);
-    };
+    const { params, param } = statementParams();
     const acked = reports.filter((report) => report.ok);
     const ackedVersion = acked.map(
       (report) => `WHEN ${param(report.dataplaneId)} THEN ${param(report.version)}`,
@@ -77,19 +95,9 @@ export function createPropagationAckRepository(prisma: StoreClient, provider: St
       const latest = [...new Map(reports.map((report) => [report.dataplaneId, report])).values()];
       // A batch transaction (statements known up front) costs about half of an interactive one here.
       const statements = [];
+      const at = new Date();
       for (let start = 0; start < reports.length; start += REPORTS_PER_STATEMENT) {
-        statements.push(
-          prisma.propagationAck.createMany({
-            data: reports
-              .slice(start, start + REPORTS_PER_STATEMENT)
-              .map(({ dataplaneId, version, ok, error }) => ({
-                dataplaneId,
-                version,
-                ok,
-                error: ok ? null : error,
-              })),
-          }),
-        );
+        statements.push(insertReports(reports.slice(start, start + REPORTS_PER_STATEMENT), at));
       }
       for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
         statements.push(updateDataplanes(latest.slice(start, start + REPORTS_PER_STATEMENT)));
