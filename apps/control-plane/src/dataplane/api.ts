@@ -146,6 +146,7 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
       token,
       res,
       sentVersion: query.lastVersion,
+      ...(query.endpointReuse && { deliveredEndpoints: new Set<string>() }),
     };
     res.on("close", () => {
       // The offline countdown starts when the stream goes, not at the last heartbeat before it.

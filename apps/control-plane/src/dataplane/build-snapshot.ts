@@ -61,6 +61,11 @@ export interface SerializedSnapshot {
   snapshot(): Snapshot;
   /** Exactly `JSON.stringify(snapshot())`, assembled from pieces serialised once per mesh rebuild. */
   json(): string;
+  /**
+   * The snapshot as streamedSnapshotSchema reads it: each outbound's endpoints named by digest, and left out
+   * where `delivered` (the digests of the previous snapshot on the stream) already has them.
+   */
+  streamedJson(delivered: ReadonlySet<string>): { json: string; endpointDigests: Set<string> };
 }
 
 /**
@@ -91,7 +96,14 @@ class Piece<T> {
   }
 }
 
-type OutboundShared = Omit<OutboundSnapshot, "service" | "port">;
+/** Everything of an outbound but its service, local port and endpoints: the route and policies in force. */
+type OutboundPolicies = Omit<OutboundSnapshot, "service" | "port" | "endpoints">;
+
+/** What all outbounds to one service share, its endpoints apart: a policy write rarely changes those. */
+interface OutboundShared {
+  policies: Piece<OutboundPolicies>;
+  endpoints: Piece<Endpoint[]>;
+}
 
 class MeshView {
   readonly #spec: Mesh["spec"];
@@ -100,7 +112,7 @@ class MeshView {
   readonly #peersByService = new Map<string, Dataplane[]>();
   readonly #inbounds = new Map<string, Piece<InboundSnapshot>>();
   /** Per destination service: everything of an outbound but its service and local port. */
-  readonly #outbounds = new Map<string, Piece<OutboundShared>>();
+  readonly #outbounds = new Map<string, OutboundShared>();
 
   constructor(
     readonly name: string,
@@ -144,8 +156,27 @@ class MeshView {
       selfJson,
       this.#mesh.digest,
       inbound.digest,
-      outbounds.map(({ service, port, shared }) => [service, port, shared.digest]),
+      outbounds.map(({ service, port, shared }) => [
+        service,
+        port,
+        shared.policies.digest,
+        shared.endpoints.digest,
+      ]),
     ]);
+    /** The snapshot's JSON, each outbound's endpoints written by `endpointsJson`. */
+    const assemble = (endpointsJson: (endpoints: Piece<Endpoint[]>) => string) => {
+      const outboundsJson = outbounds.map(
+        // The policies always have `protocol`, so their JSON is never the bare `{}`.
+        ({ service, port, shared }) =>
+          `{"service":${JSON.stringify(service)},"port":${JSON.stringify(port)},` +
+          `${shared.policies.json.slice(1, -1)},${endpointsJson(shared.endpoints)}}`,
+      );
+      return (
+        `{"formatVersion":${JSON.stringify(SNAPSHOT_FORMAT_VERSION)},"dataplane":${selfJson},` +
+        `"mesh":${this.#mesh.json},"inbound":${inbound.json},"outbounds":[${outboundsJson.join(",")}],` +
+        `"version":${JSON.stringify(version)}}`
+      );
+    };
     return {
       version,
       snapshot: () => ({
@@ -153,20 +184,23 @@ class MeshView {
         dataplane: self,
         mesh: this.#mesh.value,
         inbound: inbound.value,
-        outbounds: outbounds.map(({ service, port, shared }) => ({ service, port, ...shared.value })),
+        outbounds: outbounds.map(({ service, port, shared }) => ({
+          service,
+          port,
+          ...shared.policies.value,
+          endpoints: shared.endpoints.value,
+        })),
         version,
       }),
-      json: () => {
-        const outboundsJson = outbounds.map(
-          // The shared part always has `protocol`, so its JSON is never the bare `{}`.
-          ({ service, port, shared }) =>
-            `{"service":${JSON.stringify(service)},"port":${JSON.stringify(port)},${shared.json.slice(1)}`,
-        );
-        return (
-          `{"formatVersion":${JSON.stringify(SNAPSHOT_FORMAT_VERSION)},"dataplane":${selfJson},` +
-          `"mesh":${this.#mesh.json},"inbound":${inbound.json},"outbounds":[${outboundsJson.join(",")}],` +
-          `"version":${JSON.stringify(version)}}`
-        );
+      json: () => assemble((endpoints) => `"endpoints":${endpoints.json}`),
+      streamedJson: (delivered) => {
+        const endpointDigests = new Set<string>();
+        const json = assemble((endpoints) => {
+          endpointDigests.add(endpoints.digest);
+          const digest = `"endpointsDigest":${JSON.stringify(endpoints.digest)}`;
+          return delivered.has(endpoints.digest) ? digest : `"endpoints":${endpoints.json},${digest}`;
+        });
+        return { json, endpointDigests };
       },
     };
   }
@@ -185,16 +219,17 @@ class MeshView {
     return inbound;
   }
 
-  #outbound(service: string): Piece<OutboundShared> {
+  #outbound(service: string): OutboundShared {
     let shared = this.#outbounds.get(service);
     if (!shared) {
-      shared = new Piece(this.#buildOutbound(service));
+      const { endpoints, ...policies } = this.#buildOutbound(service);
+      shared = { policies: new Piece(policies), endpoints: new Piece(endpoints) };
       this.#outbounds.set(service, shared);
     }
     return shared;
   }
 
-  #buildOutbound(service: string): OutboundShared {
+  #buildOutbound(service: string): Omit<OutboundSnapshot, "service" | "port"> {
     // Outbound policies concern the destination service as a whole, which no ServiceSubset selects.
     const destination: PolicyTarget = { service };
     const route = this.#inForce("TrafficRoute", destination);

@@ -18,6 +18,11 @@ export interface StreamSession {
   res: ServerResponse;
   /** The version this proxy has (from its resume point, then from what we sent). */
   sentVersion: string | undefined;
+  /**
+   * For a proxy that reads endpoint lists by digest: the digests of the last snapshot sent on this stream,
+   * which the next one names instead of repeating. Absent for a proxy that wants every snapshot whole.
+   */
+  deliveredEndpoints?: Set<string>;
 }
 
 export interface SnapshotStreamsDeps {
@@ -136,5 +141,11 @@ export class SnapshotStreams {
 
 function send(session: StreamSession, snapshot: SerializedSnapshot): void {
   session.sentVersion = snapshot.version;
-  session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${snapshot.json()}\n\n`);
+  let json: string;
+  if (session.deliveredEndpoints) {
+    const streamed = snapshot.streamedJson(session.deliveredEndpoints);
+    json = streamed.json;
+    session.deliveredEndpoints = streamed.endpointDigests;
+  } else json = snapshot.json();
+  session.res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${json}\n\n`);
 }

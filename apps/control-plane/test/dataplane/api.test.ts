@@ -113,9 +113,12 @@ describe("data-plane API with the proxy's xds-client over HTTPS", () => {
       targetRef: { kind: "Service", name: "cart" },
       attempts: 4,
     });
+    const endpointsBefore = web.applied.at(-1)?.outbounds[0]?.endpoints;
     await waitFor(() => web.applied.at(-1)?.outbounds[0]?.retry?.spec.attempts === 4, {
       what: "the retry to reach web",
     });
+    // The stream named cart's unchanged endpoint list by digest; the proxy applied it whole all the same.
+    expect(web.applied.at(-1)?.outbounds[0]?.endpoints).toEqual(endpointsBefore);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(cart.applied.length).toBe(cartVersions);
   });

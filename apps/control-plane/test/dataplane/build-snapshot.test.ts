@@ -1,3 +1,4 @@
+import { readSnapshotEvent, type StreamEndpoints } from "@loom/proxy/xds-client";
 import { snapshotSchema } from "@loom/spec";
 import { describe, expect, it } from "vitest";
 import {
@@ -179,6 +180,46 @@ describe("buildSnapshot", () => {
         expect(built.json()).toBe(JSON.stringify(built.snapshot()));
         expect(built.snapshot().version).toBe(built.version);
       }
+    });
+
+    it("is streamed with the endpoint lists the stream delivered before named by digest, and read back whole", () => {
+      const state = { resources, dataplanes: online, trustBundle: TRUST_BUNDLE };
+      const proxyHas: StreamEndpoints = new Map();
+      const stream = (built: ReturnType<ReturnType<typeof serializedSnapshotBuilder>>, sent: Set<string>) => {
+        const streamed = built.streamedJson(sent);
+        expect(readSnapshotEvent(streamed.json, proxyHas)).toEqual({
+          kind: "snapshot",
+          version: built.version,
+          snapshot: snapshotSchema.parse(built.snapshot()),
+        });
+        return { ...streamed, outbound: JSON.parse(streamed.json).outbounds[0] };
+      };
+
+      const first = stream(serializedSnapshotBuilder(state)(web), new Set());
+      expect(first.outbound.endpoints).toHaveLength(3);
+      const retryChanged = resource("Retry", "cart-retry", {
+        targetRef: { kind: "Service", name: "cart" },
+        attempts: 3,
+      });
+      const policyWrite = stream(
+        serializedSnapshotBuilder({
+          ...state,
+          resources: [...resources.filter((r) => r.metadata.name !== "cart-retry"), retryChanged],
+        })(web),
+        first.endpointDigests,
+      );
+      expect(policyWrite.outbound).not.toHaveProperty("endpoints");
+      expect(policyWrite.outbound.endpointsDigest).toBe(first.outbound.endpointsDigest);
+      expect(policyWrite.json.length).toBeLessThan(first.json.length);
+      const endpointGone = stream(
+        serializedSnapshotBuilder({ ...state, dataplanes: online.filter((d) => d !== cartV2) })(web),
+        policyWrite.endpointDigests,
+      );
+      expect(endpointGone.outbound.endpoints).toHaveLength(2);
+      expect(endpointGone.outbound.endpointsDigest).not.toBe(first.outbound.endpointsDigest);
+
+      // A proxy that lost track (a bug, a replayed event) is told so rather than applying a hollow snapshot.
+      expect(readSnapshotEvent(policyWrite.json, new Map())).toMatchObject({ kind: "out-of-step" });
     });
 
     it("differs between two instances that differ only in an outbound's local port", () => {

@@ -5,12 +5,9 @@ import {
   type CsrResponse,
   csrResponseSchema,
   DATAPLANE_API,
-  formatPath,
   type RegisterRequest,
   registerResponseSchema,
-  SNAPSHOT_FORMAT_VERSION,
   type Snapshot,
-  snapshotSchema,
 } from "@loom/spec";
 import { createParser } from "eventsource-parser";
 import { backoffDelayMs } from "./backoff.ts";
@@ -22,6 +19,7 @@ import {
   openRequest,
   postJson,
 } from "./control-plane-http.ts";
+import { type AnswerableSnapshotEvent, readSnapshotEvent, type StreamEndpoints } from "./snapshot-event.ts";
 
 /** What the data path answers for a snapshot: applied, or refused with a reason the control plane records. */
 export type ApplyResult = { ok: true } | { ok: false; error: string };
@@ -68,7 +66,7 @@ export class XdsClient extends EventEmitter {
   #appliedVersion: string | undefined;
   #lastSnapshot: Snapshot | undefined;
   /** Only the newest snapshot waiting matters: an older one would be superseded as soon as it applied. */
-  #pendingEvent: string | undefined;
+  #pendingEvent: AnswerableSnapshotEvent | undefined;
   #draining: Promise<void> | undefined;
 
   constructor(options: XdsClientOptions) {
@@ -146,7 +144,7 @@ export class XdsClient extends EventEmitter {
   /** Resolves when the control plane ends the stream, rejects when it fails or falls silent. */
   #follow(heartbeatIntervalMs: number, onOpen: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const query = new URLSearchParams({ dataplaneId: this.#dataplaneId ?? "" });
+      const query = new URLSearchParams({ dataplaneId: this.#dataplaneId ?? "", endpointReuse: "1" });
       if (this.#appliedVersion !== undefined) query.set("lastVersion", this.#appliedVersion);
       const request = openRequest(this.#connection, "GET", `${DATAPLANE_API.stream}?${query}`, {
         accept: "text/event-stream",
@@ -182,10 +180,11 @@ export class XdsClient extends EventEmitter {
         }
         onOpen();
         heardFrom();
+        const delivered: StreamEndpoints = new Map();
         const parser = createParser({
           maxBufferSize: MAX_EVENT_CHARS,
           onEvent: (event) => {
-            if (event.event === "snapshot") this.#receive(event.data);
+            if (event.event === "snapshot") this.#receive(event.data, delivered, request);
           },
           onError: (error) => request.destroy(error),
         });
@@ -202,58 +201,43 @@ export class XdsClient extends EventEmitter {
     });
   }
 
-  #receive(eventData: string): void {
-    this.#pendingEvent = eventData;
+  #receive(eventData: string, delivered: StreamEndpoints, stream: ClientRequest): void {
+    const event = readSnapshotEvent(eventData, delivered);
+    if (event.kind === "unreadable" || event.kind === "out-of-step") {
+      this.emit("warning", new Error(event.error));
+      // A new stream starts from whole snapshots again.
+      if (event.kind === "out-of-step") stream.destroy(new Error(event.error));
+      return;
+    }
+    this.#pendingEvent = event;
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
   }
 
   async #drain(): Promise<void> {
-    for (let eventData = this.#pendingEvent; eventData !== undefined; eventData = this.#pendingEvent) {
+    for (let event = this.#pendingEvent; event !== undefined; event = this.#pendingEvent) {
       this.#pendingEvent = undefined;
-      const verdict = await this.#judge(eventData);
-      if (verdict) await this.#report(verdict);
+      await this.#report(await this.#judge(event));
     }
   }
 
-  /** Decides ACK or NACK; only an event without a readable version cannot be answered at all. */
-  async #judge(eventData: string): Promise<Verdict | undefined> {
-    let raw: { version?: unknown; formatVersion?: unknown };
-    try {
-      raw = JSON.parse(eventData) as typeof raw;
-    } catch {
-      this.emit("warning", new Error("the control plane sent a snapshot event that is not JSON"));
-      return undefined;
-    }
-    if (typeof raw?.version !== "string") {
-      this.emit("warning", new Error("the control plane sent a snapshot without a version"));
-      return undefined;
-    }
-    const version = raw.version;
-    if (raw.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
-      return this.#refuse(
-        version,
-        `snapshot formatVersion ${String(raw.formatVersion)} is not supported (this proxy applies ${SNAPSHOT_FORMAT_VERSION})`,
-      );
-    }
-    const parsed = snapshotSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-      return this.#refuse(version, `invalid snapshot: ${issues.join("; ")}`);
-    }
+  /** ACK or NACK of a snapshot event. */
+  async #judge(event: AnswerableSnapshotEvent): Promise<Verdict> {
+    const { version } = event;
+    if (event.kind === "invalid") return this.#refuse(version, event.error);
     if (version === this.#appliedVersion) return { version, ok: true };
 
     let result: ApplyResult;
     try {
-      result = await this.#options.applySnapshot(parsed.data);
+      result = await this.#options.applySnapshot(event.snapshot);
     } catch (error) {
       result = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
     if (!result.ok) return this.#refuse(version, result.error);
     this.#appliedVersion = version;
-    this.#lastSnapshot = parsed.data;
-    this.emit("applied", parsed.data);
+    this.#lastSnapshot = event.snapshot;
+    this.emit("applied", event.snapshot);
     return { version, ok: true };
   }
 

@@ -32,8 +32,15 @@ export const registerResponseSchema = z.object({
 });
 export type RegisterResponse = z.infer<typeof registerResponseSchema>;
 
-/** Query of the stream request: resuming from the last acked version avoids a needless re-apply. */
-export const streamQuerySchema = z.object({ dataplaneId: z.string(), lastVersion: z.string().optional() });
+/**
+ * Query of the stream request: resuming from the last acked version avoids a needless re-apply; a proxy that
+ * sends `endpointReuse=1` understands outbounds whose endpoints are named by digest (streamedSnapshotSchema).
+ */
+export const streamQuerySchema = z.object({
+  dataplaneId: z.string(),
+  lastVersion: z.string().optional(),
+  endpointReuse: z.literal("1").optional(),
+});
 
 export const ackRequestSchema = z.discriminatedUnion("ok", [
   z.object({ dataplaneId: z.string(), version: z.string(), ok: z.literal(true) }),

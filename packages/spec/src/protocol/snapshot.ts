@@ -80,3 +80,19 @@ export const snapshotSchema = z.object({
 export type Snapshot = z.infer<typeof snapshotSchema>;
 /** A snapshot as the control plane builds it, before defaults are filled in. */
 export type SnapshotInput = z.input<typeof snapshotSchema>;
+
+/**
+ * An outbound as the snapshot stream carries it to a proxy that asked for endpoint reuse: its endpoints are
+ * named by digest, and the list itself is left out when the previous snapshot on the same stream carried that
+ * digest. A policy write then costs a thousand proxies a few hundred bytes each, not their endpoint lists.
+ */
+export const streamedOutboundSchema = outboundSnapshotSchema
+  .extend({ endpoints: z.array(endpointSchema).optional(), endpointsDigest: z.string().min(1).optional() })
+  .refine((outbound) => outbound.endpoints !== undefined || outbound.endpointsDigest !== undefined, {
+    message: "an outbound needs its endpoints or the digest of endpoints sent before",
+    path: ["endpoints"],
+  });
+export type StreamedOutbound = z.infer<typeof streamedOutboundSchema>;
+
+export const streamedSnapshotSchema = snapshotSchema.extend({ outbounds: z.array(streamedOutboundSchema) });
+export type StreamedSnapshot = z.infer<typeof streamedSnapshotSchema>;
