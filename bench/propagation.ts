@@ -162,6 +162,9 @@ async function main(): Promise<void> {
     },
   ]);
   console.log(
+    `each write's last ACK after (ms, in write order): ${latencies.map((ms) => ms.toFixed(0)).join(" ")}`,
+  );
+  console.log(
     `last write as propagation.status sees it: ${status.acked}/${status.total} acked, ${status.nacked} nacked, ${status.pending} pending; NACKs seen by the dataplanes: ${nacks}`,
   );
   console.log(
