@@ -3,7 +3,6 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import dagre from "cytoscape-dagre";
 import { useEffect, useRef } from "react";
-import { diffElements, type DrawnElement as GraphDrawnElement } from "./graph-diff";
 import { edgeId, type GraphView, graphElements, HEALTH_COLOURS, MAX_LABELLED_EDGES } from "./graph-elements";
 import { LAYER_SPACING, layeredPositions, type Point } from "./graph-layout";
 import type { GraphEdge, GraphService } from "./use-service-graph";
@@ -152,15 +151,10 @@ function placeVersions(instance: Core, added: ElementDefinition[]): void {
   }
 }
 
-type DrawnElement = GraphDrawnElement<cytoscape.SingularElementReturnValue>;
-
-/** Adds the definitions to the canvas and records them as drawn. */
-function addDrawn(instance: Core, drawn: Map<string, DrawnElement>, definitions: ElementDefinition[]): void {
-  if (definitions.length === 0) return;
-  const byId = new Map(definitions.map((definition) => [String(definition.data.id), definition.data]));
-  instance.add(definitions).forEach((element) => {
-    drawn.set(element.id(), { element, data: byId.get(element.id()) ?? element.data() });
-  });
+function wantedServiceCount(wanted: readonly ElementDefinition[]): number {
+  let count = 0;
+  for (const element of wanted) if (element.data.kind === "service") count += 1;
+  return count;
 }
 
 /**
@@ -262,7 +256,6 @@ export function GraphCanvas({
 }) {
   const container = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
-  const drawn = useRef(new Map<string, DrawnElement>());
   const lean = useRef(false);
   const filtered = useRef(false);
   const select = useRef(onSelect);
@@ -297,7 +290,6 @@ export function GraphCanvas({
       if (service !== undefined) toggle.current?.(service);
     });
     cy.current = instance;
-    drawn.current = new Map();
     // The canvas shrinks when the side panel opens; keep drawing at the new size, centred, and zoomed out as
     // far as needed that nothing is cut off (a node out of view cannot be clicked).
     const resize = new ResizeObserver(([entry]) => {
@@ -337,7 +329,8 @@ export function GraphCanvas({
       denied,
       registeredVersions,
     });
-    const firstLayout = drawn.current.size === 0;
+    const wantedIds = new Set(wanted.map((element) => element.data.id));
+    const firstLayout = instance.elements().empty();
     // Styled before anything is added, so the first render styles each element once.
     const leanStyle = edges.length > MAX_LABELLED_EDGES;
     if (leanStyle !== lean.current) {
@@ -346,36 +339,52 @@ export function GraphCanvas({
     }
     const layered =
       !groupByNamespace &&
-      services.length <= LAYERED_LAYOUT_LIMIT.services &&
+      wantedServiceCount(wanted) <= LAYERED_LAYOUT_LIMIT.services &&
       edges.length <= LAYERED_LAYOUT_LIMIT.edges;
     const computed = !groupByNamespace && !layered;
-    const { added, moves, changes, removed, regrouped } = diffElements(drawn.current, wanted);
+    const added: ElementDefinition[] = [];
+    let regrouped = false;
     instance.batch(() => {
-      for (const [element, data] of changes) element.data(data);
+      // One pass over what is drawn: getElementById per element allocates a collection each time.
+      const drawn = new Map<string, cytoscape.SingularElementReturnValue>();
+      instance.elements().forEach((element) => {
+        drawn.set(element.id(), element);
+      });
+      const moves: [cytoscape.NodeSingular, string | null][] = [];
+      for (const element of wanted) {
+        const existing = drawn.get(element.data.id ?? "");
+        if (existing === undefined) {
+          added.push(element);
+          continue;
+        }
+        const { parent, ...data } = element.data;
+        if (existing.isNode() && (existing.data("parent") ?? null) !== (parent ?? null)) {
+          moves.push([existing, parent ?? null]);
+          if (data.kind === "service") regrouped = true;
+        }
+        // Unchanged elements are left alone: every data() call restyles the element. mTLS is compared on its
+        // own: a big mesh's edges have no label that would say it changed.
+        if (
+          existing.data("label") !== data.label ||
+          existing.data("colour") !== data.colour ||
+          existing.data("denied") !== data.denied ||
+          existing.data("mtls") !== data.mtls
+        )
+          existing.data(data);
+      }
       if (computed) placeServices(instance, added, edges, firstLayout);
       placeVersions(instance, added);
       // Parents first (added in that order), so a kept service can move into a namespace box just drawn.
-      addDrawn(
-        instance,
-        drawn.current,
-        added.filter((element) => element.group === "nodes"),
-      );
+      instance.add(added.filter((element) => element.group === "nodes"));
       for (const [node, parent] of moves) node.move({ parent });
-      addDrawn(
-        instance,
-        drawn.current,
-        added.filter((element) => element.group === "edges"),
-      );
+      instance.add(added.filter((element) => element.group === "edges"));
       // Last, so no box is removed while it still holds a kept service (that would remove the service too).
-      const gone = instance.collection();
-      for (const id of removed) {
-        const element = drawn.current.get(id)?.element;
-        if (element) gone.merge(element);
-        drawn.current.delete(id);
-      }
-      gone.remove();
+      instance.elements().forEach((element) => {
+        if (!wantedIds.has(element.id())) element.remove();
+      });
     });
     const freshServices = added.filter((element) => element.data.kind === "service");
+    const namespaceCount = instance.nodes('[kind = "namespace"]').length;
     if (firstLayout && computed) fitPlaced(instance, added);
     else if (firstLayout) {
       const options = groupByNamespace
@@ -383,7 +392,7 @@ export function GraphCanvas({
         : { name: "dagre", rankDir: "LR", nodeSep: 50, rankSep: 130, animate: false, padding: 40 };
       instance.layout(options as cytoscape.LayoutOptions).run();
       instance.fit(undefined, 40);
-    } else if (regrouped && instance.nodes('[kind = "namespace"]').length > 1) {
+    } else if (regrouped && namespaceCount > 1) {
       // Asked for by the operator: boxes of several namespaces must not overlap, so everything moves once.
       instance
         .layout({ name: "cose", animate: false, fit: true, padding: 40 } as cytoscape.LayoutOptions)
