@@ -83,10 +83,9 @@ export function publishingDataplaneChanges(store: Store, events: EventBus): Stor
     propagationAcks: {
       ...propagationAcks,
       async record(report) {
-        const ack = await propagationAcks.record(report);
+        await propagationAcks.record(report);
         const record = await dataplanes.get(report.dataplaneId);
         if (record !== null) publish(report.ok ? "acked" : "nacked", record);
-        return ack;
       },
       async recordMany(reports) {
         await propagationAcks.recordMany(reports);

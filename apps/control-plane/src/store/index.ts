@@ -18,7 +18,7 @@ export type {
 export { ConflictError, NotFoundError } from "./errors.ts";
 export { type OpenStoreOptions, openStore, type Store } from "./open-store.ts";
 export type { StoreClient, StoreTransaction } from "./prisma-client.ts";
-export type { AckReport, PropagationAckRecord, PropagationAckRepository } from "./propagation-acks.ts";
+export type { AckReport, PropagationAckRepository, PropagationReport } from "./propagation-acks.ts";
 export {
   defaultNamespace,
   type ResourceFilter,

@@ -1,9 +1,7 @@
 import type { StoreProvider } from "./database-target.ts";
 import { idChunks } from "./dataplanes.ts";
-import type { PropagationAck as PropagationAckRow } from "./generated/sqlite/client.ts";
+import { NotFoundError } from "./errors.ts";
 import type { StoreClient } from "./prisma-client.ts";
-
-export type PropagationAckRecord = PropagationAckRow;
 
 export interface AckReport {
   dataplaneId: number;
@@ -13,126 +11,101 @@ export interface AckReport {
   error?: string;
 }
 
-/** Reports per statement: five parameters each, under SQLite's bound of 999 parameters per statement. */
-const REPORTS_PER_STATEMENT = 150;
+/** A proxy's latest report, as kept on its Dataplane row. */
+export interface PropagationReport {
+  dataplaneId: number;
+  version: string;
+  ok: boolean;
+  error: string | null;
+  at: Date;
+}
 
-/** ACKs and NACKs of snapshot versions, the raw material of propagation progress. */
+/** Reports per statement: under SQLite's bound of 999 parameters per statement. */
+const REPORTS_PER_STATEMENT = 150;
+const NO_REASON = "rejected without a reason";
+
+/**
+ * ACKs and NACKs of snapshot versions, the raw material of propagation progress. Each proxy's latest report
+ * lives on its Dataplane row (acked version, or the NACKed version and its reason, and when): progress only
+ * ever asks for the latest, and a thousand proxies ACK every config change.
+ */
 export function createPropagationAckRepository(prisma: StoreClient, provider: StoreProvider) {
   const placeholder = provider === "sqlite" ? () => "?" : (index: number) => `$${index}`;
-  /** Values bound to a raw statement, and the placeholder that names each in it. */
-  const statementParams = () => {
+
+  /**
+   * One UPDATE for many proxies' reports (each proxy its own values): Prisma would need one statement per
+   * proxy, which is what made a thousand ACKs take seconds.
+   */
+  function updateDataplanes(reports: readonly AckReport[], at: Date) {
     const params: unknown[] = [];
     const param = (value: unknown) => {
       params.push(value);
       return placeholder(params.length);
     };
-    return { params, param };
-  };
-
-  /** The reports as rows of the log, in one raw INSERT: Prisma's createMany costs a query compilation per batch. */
-  function insertReports(reports: readonly AckReport[], at: Date) {
-    const { params, param } = statementParams();
-    const rows = reports.map(
-      ({ dataplaneId, version, ok, error }) =>
-        `(${param(dataplaneId)}, ${param(version)}, ${param(ok)}, ${param(ok ? null : (error ?? null))}, ${param(at)})`,
-    );
+    // SQLite's placeholders are positional: the parts are built in the order they appear in the statement.
+    const perProxy = (value: (report: AckReport) => unknown) =>
+      `CASE "id" ${reports.map((report) => `WHEN ${param(report.dataplaneId)} THEN ${param(value(report))}`).join(" ")} END`;
+    const acked = reports.filter((report) => report.ok);
+    const setAcked =
+      acked.length > 0
+        ? `"ackedVersion" = CASE "id" ${acked.map((report) => `WHEN ${param(report.dataplaneId)} THEN ${param(report.version)}`).join(" ")} ELSE "ackedVersion" END, `
+        : "";
+    const setLastNack = `"lastNack" = ${perProxy((report) => (report.ok ? null : (report.error ?? NO_REASON)))}, `;
+    const setNackedVersion = `"nackedVersion" = ${perProxy((report) => (report.ok ? null : report.version))}, `;
+    const setReportedAt = `"reportedAt" = ${param(at)} `;
+    const ids = reports.map((report) => param(report.dataplaneId));
     return prisma.$executeRawUnsafe(
-      `INSERT INTO "PropagationAck" ("dataplaneId", "version", "ok", "error", "at") VALUES ${rows.join(", ")}`,
+      `UPDATE "Dataplane" SET ${setAcked}${setLastNack}${setNackedVersion}${setReportedAt}WHERE "id" IN (${ids.join(", ")})`,
       ...params,
     );
   }
 
-  /**
-   * One UPDATE for many proxies' acked version / last NACK (each proxy its own value): Prisma would need one
-   * statement per proxy, which is what made a thousand ACKs take seconds.
-   */
-  function updateDataplanes(reports: readonly AckReport[]) {
-    const { params, param } = statementParams();
-    const acked = reports.filter((report) => report.ok);
-    const ackedVersion = acked.map(
-      (report) => `WHEN ${param(report.dataplaneId)} THEN ${param(report.version)}`,
-    );
-    const lastNack = reports.map((report) =>
-      report.ok
-        ? `WHEN ${param(report.dataplaneId)} THEN NULL`
-        : `WHEN ${param(report.dataplaneId)} THEN ${param(report.error ?? "rejected without a reason")}`,
-    );
-    const ids = reports.map((report) => param(report.dataplaneId));
-    const setAcked =
-      ackedVersion.length > 0
-        ? `"ackedVersion" = CASE "id" ${ackedVersion.join(" ")} ELSE "ackedVersion" END, `
-        : "";
-    return prisma.$executeRawUnsafe(
-      `UPDATE "Dataplane" SET ${setAcked}"lastNack" = CASE "id" ${lastNack.join(" ")} ELSE "lastNack" END ` +
-        `WHERE "id" IN (${ids.join(", ")})`,
-      ...params,
-    );
+  async function recordMany(reports: readonly AckReport[]): Promise<number> {
+    if (reports.length === 0) return 0;
+    // A later report of the same proxy wins.
+    const latest = [...new Map(reports.map((report) => [report.dataplaneId, report])).values()];
+    const at = new Date();
+    const statements = [];
+    for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
+      statements.push(updateDataplanes(latest.slice(start, start + REPORTS_PER_STATEMENT), at));
+    }
+    const updated = await prisma.$transaction(statements);
+    return updated.reduce((sum, count) => sum + count, 0);
   }
 
   return {
-    /** Records the report and, in the same transaction, the proxy's acked version or last NACK. */
-    async record({ dataplaneId, version, ok, error }: AckReport): Promise<PropagationAckRecord> {
-      return prisma.$transaction(async (tx) => {
-        const ack = await tx.propagationAck.create({
-          data: { dataplaneId, version, ok, error: ok ? null : error },
-        });
-        await tx.dataplane.update({
-          where: { id: dataplaneId },
-          data: ok
-            ? { ackedVersion: version, lastNack: null }
-            : { lastNack: error ?? "rejected without a reason" },
-        });
-        return ack;
-      });
+    /** Records a proxy's report as its latest. */
+    async record(report: AckReport): Promise<void> {
+      if ((await recordMany([report])) === 0) {
+        throw new NotFoundError(`dataplane ${report.dataplaneId} is not registered`);
+      }
     },
 
-    /**
-     * Records many reports in one transaction, as `record` would one by one (a later report of the same
-     * proxy wins). All or nothing: a report of a proxy that no longer exists fails the whole batch.
-     */
+    /** Records many reports at once, as `record` would one by one; reports of proxies that no longer exist are dropped. */
     async recordMany(reports: readonly AckReport[]): Promise<void> {
-      if (reports.length === 0) return;
-      const latest = [...new Map(reports.map((report) => [report.dataplaneId, report])).values()];
-      // A batch transaction (statements known up front) costs about half of an interactive one here.
-      const statements = [];
-      const at = new Date();
-      for (let start = 0; start < reports.length; start += REPORTS_PER_STATEMENT) {
-        statements.push(insertReports(reports.slice(start, start + REPORTS_PER_STATEMENT), at));
-      }
-      for (let start = 0; start < latest.length; start += REPORTS_PER_STATEMENT) {
-        statements.push(updateDataplanes(latest.slice(start, start + REPORTS_PER_STATEMENT)));
-      }
-      await prisma.$transaction(statements);
+      await recordMany(reports);
     },
 
-    /** Per proxy of `dataplaneIds`, its newest report made at or after `since`. */
-    async latestSince(
-      dataplaneIds: readonly number[],
-      since: Date,
-    ): Promise<Map<number, PropagationAckRecord>> {
-      const latest = new Map<number, PropagationAckRecord>();
+    /** Per proxy of `dataplaneIds`, its latest report if it was made at or after `since`. */
+    async latestSince(dataplaneIds: readonly number[], since: Date): Promise<Map<number, PropagationReport>> {
+      const latest = new Map<number, PropagationReport>();
       for (const chunk of idChunks(dataplaneIds)) {
-        const rows = await prisma.propagationAck.findMany({
-          where: { dataplaneId: { in: chunk }, at: { gte: since } },
-          orderBy: { id: "asc" },
+        const rows = await prisma.dataplane.findMany({
+          where: { id: { in: chunk }, reportedAt: { gte: since } },
+          select: { id: true, ackedVersion: true, lastNack: true, nackedVersion: true, reportedAt: true },
         });
-        for (const row of rows) latest.set(row.dataplaneId, row);
+        for (const row of rows) {
+          const ok = row.lastNack === null;
+          latest.set(row.id, {
+            dataplaneId: row.id,
+            version: (ok ? row.ackedVersion : row.nackedVersion) ?? "",
+            ok,
+            error: row.lastNack,
+            at: row.reportedAt ?? since,
+          });
+        }
       }
       return latest;
-    },
-
-    async listForVersion(version: string): Promise<PropagationAckRecord[]> {
-      return prisma.propagationAck.findMany({ where: { version }, orderBy: { id: "asc" } });
-    },
-
-    /** Newest first. */
-    async listForDataplane(dataplaneId: number, limit = 50): Promise<PropagationAckRecord[]> {
-      return prisma.propagationAck.findMany({ where: { dataplaneId }, orderBy: { id: "desc" }, take: limit });
-    },
-
-    /** Deletes reports older than `cutoff`; returns how many. */
-    async prune(cutoff: Date): Promise<number> {
-      return (await prisma.propagationAck.deleteMany({ where: { at: { lt: cutoff } } })).count;
     },
   };
 }

@@ -96,8 +96,8 @@ describe("data-plane API with the proxy's xds-client over HTTPS", () => {
     );
     expect(record.status).toBe("online");
     expect(record.ports).toMatchObject({ adminPort: 9901, outbounds: [{ service: "cart", port: 7001 }] });
-    const acks = await controlPlane.store.propagationAcks.listForVersion(snapshot.version);
-    expect(acks).toMatchObject([{ dataplaneId: record.id, ok: true }]);
+    const reports = await controlPlane.store.propagationAcks.latestSince([record.id], new Date(0));
+    expect(reports.get(record.id)).toMatchObject({ version: snapshot.version, ok: true, error: null });
   });
 
   it("pushes a new snapshot to the proxies a write affects, and only to them", async () => {
@@ -146,8 +146,8 @@ describe("data-plane API with the proxy's xds-client over HTTPS", () => {
     );
     expect(record.lastNack).toBe(reason);
     expect(record.ackedVersion).toBe(first.version);
-    const [nack] = await controlPlane.store.propagationAcks.listForVersion(nackedVersion);
-    expect(nack).toMatchObject({ ok: false, error: reason });
+    const reports = await controlPlane.store.propagationAcks.latestSince([record.id], new Date(0));
+    expect(reports.get(record.id)).toMatchObject({ version: nackedVersion, ok: false, error: reason });
   });
 
   it("reconnects after the control plane restarts and resumes without re-applying", async () => {

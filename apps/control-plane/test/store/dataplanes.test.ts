@@ -54,8 +54,10 @@ for (const { provider, skip, createDatabase } of testProviders) {
       await expect(store.dataplanes.markSeen(999_999)).rejects.toBeInstanceOf(NotFoundError);
     });
 
-    it("records ACKs and NACKs and keeps the proxy's acked version and last NACK", async () => {
+    it("keeps each proxy's latest report: acked version, or the NACKed version and its reason", async () => {
       const dataplane = await store.dataplanes.register({ ...cart, name: "cart-acks" });
+      const before = new Date(Date.now() - 1_000);
+      expect((await store.propagationAcks.latestSince([dataplane.id], before)).size).toBe(0);
       await store.propagationAcks.record({ dataplaneId: dataplane.id, version: "v1", ok: true });
       await store.propagationAcks.record({
         dataplaneId: dataplane.id,
@@ -66,19 +68,26 @@ for (const { provider, skip, createDatabase } of testProviders) {
       expect(await store.dataplanes.get(dataplane.id)).toMatchObject({
         ackedVersion: "v1",
         lastNack: "outbound port 9000 in use",
+        nackedVersion: "v2",
       });
+      expect(
+        (await store.propagationAcks.latestSince([dataplane.id], before)).get(dataplane.id),
+      ).toMatchObject({ version: "v2", ok: false, error: "outbound port 9000 in use" });
       await store.propagationAcks.record({ dataplaneId: dataplane.id, version: "v3", ok: true });
-      expect(await store.dataplanes.get(dataplane.id)).toMatchObject({ ackedVersion: "v3", lastNack: null });
-
-      const v2 = await store.propagationAcks.listForVersion("v2");
-      expect(v2.map(({ ok, error }) => ({ ok, error }))).toEqual([
-        { ok: false, error: "outbound port 9000 in use" },
-      ]);
-      const newestFirst = await store.propagationAcks.listForDataplane(dataplane.id);
-      expect(newestFirst.map((ack) => ack.version)).toEqual(["v3", "v2", "v1"]);
-
-      expect(await store.propagationAcks.prune(new Date(Date.now() + 1_000))).toBeGreaterThanOrEqual(3);
-      expect(await store.propagationAcks.listForDataplane(dataplane.id)).toEqual([]);
+      expect(await store.dataplanes.get(dataplane.id)).toMatchObject({
+        ackedVersion: "v3",
+        lastNack: null,
+        nackedVersion: null,
+      });
+      const [latest] = (await store.propagationAcks.latestSince([dataplane.id], before)).values();
+      expect(latest).toMatchObject({ dataplaneId: dataplane.id, version: "v3", ok: true, error: null });
+      // Reported before `since`: not a report of what was written since.
+      expect(
+        (await store.propagationAcks.latestSince([dataplane.id], new Date(Date.now() + 1_000))).size,
+      ).toBe(0);
+      await expect(
+        store.propagationAcks.record({ dataplaneId: 999_999, version: "x", ok: true }),
+      ).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it("records a batch of reports as one by one, each proxy its own acked version, and marks many seen", async () => {
@@ -102,24 +111,18 @@ for (const { provider, skip, createDatabase } of testProviders) {
         ackedVersion: "c0",
         lastNack: "rejected without a reason",
       });
-      expect((await store.propagationAcks.listForDataplane(a.id)).map((ack) => ack.version)).toEqual([
-        "a2",
-        "a1",
-      ]);
       const latest = await store.propagationAcks.latestSince(
         [a.id, b.id, c.id],
         new Date(Date.now() - 60_000),
       );
       expect([a.id, b.id, c.id].map((id) => latest.get(id)?.version)).toEqual(["a2", "b1", "c1"]);
 
-      // All or nothing: a report of a proxy that does not exist fails the batch.
-      await expect(
-        store.propagationAcks.recordMany([
-          { dataplaneId: a.id, version: "a3", ok: true },
-          { dataplaneId: 999_999, version: "x", ok: true },
-        ]),
-      ).rejects.toThrow();
-      expect((await store.dataplanes.get(a.id))?.ackedVersion).toBe("a2");
+      // A report of a proxy removed meanwhile does not cost the others theirs.
+      await store.propagationAcks.recordMany([
+        { dataplaneId: a.id, version: "a3", ok: true },
+        { dataplaneId: 999_999, version: "x", ok: true },
+      ]);
+      expect((await store.dataplanes.get(a.id))?.ackedVersion).toBe("a3");
 
       await store.dataplanes.markOffline(a.id);
       await store.dataplanes.markOffline(b.id);
