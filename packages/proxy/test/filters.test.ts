@@ -296,6 +296,40 @@ describe("outlier detection and load balancing", () => {
     expect(pickEndpoint([fast, slow], 3)).toBeDefined();
   });
 
+  it("warms a new or readmitted endpoint up on its peers' estimate, so cold first answers do not bench it", () => {
+    const warm = endpointState(1);
+    const fresh = endpointState(2);
+    warm.recordLatency(2, 0);
+    expect(fresh.hasEstimate).toBe(false);
+    pickEndpoint([warm, fresh], 10);
+    expect(fresh.latencyMs).toBeCloseTo(2, 2);
+    // Its first answers come from a cold process: 19 ms where the peer takes 2. Judged on them it would cost
+    // ~10 × its peer; warming up it costs what the peer does, and requests in flight still count.
+    for (let at = 20; at < 5_000; at += 500) {
+      fresh.recordLatency(19, at);
+      warm.recordLatency(2, at);
+    }
+    // Tied exactly with its one peer, it gets half the picks (a hair above, it would get none).
+    let picked = 0;
+    for (let pick = 0; pick < 1_000; pick++) if (pickEndpoint([warm, fresh], 5_000) === fresh) picked += 1;
+    expect(fresh.cost(5_000)).toBe(warm.cost(5_000));
+    expect(picked).toBeGreaterThan(400);
+    expect(picked).toBeLessThan(600);
+    fresh.inFlight = 3;
+    expect(pickEndpoint([warm, fresh], 5_000)).toBe(warm);
+    fresh.inFlight = 0;
+    // Once warmed up, its own estimate decides.
+    expect(fresh.cost(20_000)).toBeGreaterThan(3 * warm.cost(20_000));
+
+    // Ejected while failing (a slow estimate), then readmitted: it warms up on its peers' estimate again.
+    fresh.recordLatency(5_000, 20_000);
+    fresh.ejectedUntil = 21_000;
+    warm.recordLatency(3, 20_990);
+    pickEndpoint([warm, fresh], 21_000);
+    expect(fresh.latencyMs).toBeCloseTo(warm.latencyMs, 1);
+    expect(fresh.cost(21_000)).toBe(warm.cost(21_000));
+  });
+
   it("opens the circuit breaker beyond its limits", () => {
     const breaker = new CircuitBreaker();
     breaker.configure({

@@ -4,8 +4,8 @@ import { UpstreamPool } from "../http/pool.ts";
 
 /** How fast old latency samples fade (Linkerd's peak-EWMA uses a similar decay). */
 const EWMA_DECAY_MS = 10_000;
-/** Latency assumed for an endpoint before its first response, so new endpoints get tried. */
-const INITIAL_LATENCY_MS = 1;
+/** How long a new or readmitted endpoint is costed at its peers' estimate: about as long as samples weigh. */
+const WARM_UP_MS = EWMA_DECAY_MS;
 
 /**
  * One upstream endpoint as this proxy sees it: what the snapshot says about it plus what the proxy has
@@ -16,8 +16,11 @@ export class EndpointState {
   readonly version: string;
   readonly label: string;
   inFlight = 0;
-  latencyMs = INITIAL_LATENCY_MS;
-  private sampledAt = 0;
+  latencyMs = 0;
+  /** When the estimate was last set; undefined while the endpoint has none (new, or just readmitted). */
+  private sampledAt: number | undefined;
+  private warmUntil = 0;
+  private borrowedLatencyMs = 0;
 
   ejectedUntil = 0;
   timesEjected = 0;
@@ -48,11 +51,38 @@ export class EndpointState {
   }
 
   /**
-   * Back from ejection or failing health checks: its latency estimate is from when it was failing, so it
-   * starts from zero and gets the next request; its first responses then set the estimate.
+   * Back from ejection or failing health checks: its latency estimate is from when it was failing, so it is
+   * dropped, and the endpoint starts again like a new one (see `warmUpFrom`).
    */
   readmit(): void {
     this.latencyMs = 0;
+    this.sampledAt = undefined;
+  }
+
+  get hasEstimate(): boolean {
+    return this.sampledAt !== undefined;
+  }
+
+  isWarmingUp(now: number): boolean {
+    return now < this.warmUntil;
+  }
+
+  /**
+   * A new or readmitted endpoint starts from its peers' estimate and, while it warms up, is costed at theirs
+   * (`borrow`). Its first answers come from a cold process (measured 19 ms against a warm peer's 1.7 ms):
+   * judged on them, P2C left it a request every few seconds, too few to ever warm it, for over a minute.
+   * Costed at its peers' estimate it takes its share; a really slow one is still held back by its requests
+   * in flight, and its own estimate decides once the warm-up is over.
+   */
+  warmUpFrom(peersLatencyMs: number, now: number): void {
+    this.latencyMs = peersLatencyMs;
+    this.sampledAt = now;
+    this.warmUntil = now + WARM_UP_MS;
+    this.borrow(peersLatencyMs);
+  }
+
+  borrow(peersLatencyMs: number): void {
+    this.borrowedLatencyMs = peersLatencyMs;
   }
 
   isEjected(now: number): boolean {
@@ -61,7 +91,7 @@ export class EndpointState {
 
   /** Time-decayed EWMA, weighting a sample by how long it has been since the previous one. */
   recordLatency(ms: number, now: number): void {
-    const weight = Math.exp(-(now - this.sampledAt) / EWMA_DECAY_MS);
+    const weight = this.sampledAt === undefined ? 0 : Math.exp(-(now - this.sampledAt) / EWMA_DECAY_MS);
     this.latencyMs = this.latencyMs * weight + ms * (1 - weight);
     this.sampledAt = now;
   }
@@ -72,7 +102,13 @@ export class EndpointState {
    * judged forever on old samples.
    */
   cost(now: number): number {
-    return this.latencyMs * Math.exp(-(now - this.sampledAt) / EWMA_DECAY_MS) * (this.inFlight + 1);
+    return (this.isWarmingUp(now) ? this.borrowedLatencyMs : this.estimate(now)) * (this.inFlight + 1);
+  }
+
+  /** Its own latency estimate, faded by the time since its last sample. */
+  estimate(now: number): number {
+    if (this.sampledAt === undefined) return 0;
+    return this.latencyMs * Math.exp(-(now - this.sampledAt) / EWMA_DECAY_MS);
   }
 }
 
