@@ -196,6 +196,11 @@ it.skipIf(process.env.CI !== "true" && "missing" in binaries)(
 
     expect(lost).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(20);
+    // A write the outage refused says so in plain words: no driver text, SQL or source paths.
+    for (const refused of refusedWrites) {
+      expect(refused).toContain("the control plane's store did not answer or failed");
+      expect(refused).not.toMatch(/prisma|invocation|node_modules|\.ts:\d/i);
+    }
     // Both replicas outlived the restart and answer again.
     for (const replica of replicas) expect(replica.process.exitStatus).toBeUndefined();
     // The proxies noticed nothing: not one failed request, and no snapshot change.

@@ -54,6 +54,7 @@ const t = initTRPC.context<Context>().create({
     const cause = error.cause;
     return {
       ...shape,
+      message: unexpected(error) ? unexpectedErrorMessage(cause) : shape.message,
       data: {
         ...shape.data,
         /** Each problem with its kind, name, line, field path and formatted message (loomctl prints these). */
@@ -68,6 +69,33 @@ const t = initTRPC.context<Context>().create({
     client: { reconnectAfterInactivityMs: 3 * timer("streamKeepAliveMs") },
   },
 });
+
+/**
+ * An error no procedure meant to send (a store that is down, a bug): its text may name source paths, SQL or
+ * driver internals, so the answer says what happened in plain words and the log (main.ts) keeps the details.
+ */
+function unexpected(error: TRPCError): boolean {
+  return error.code === "INTERNAL_SERVER_ERROR" && error.cause instanceof Error;
+}
+
+function unexpectedErrorMessage(cause: unknown): string {
+  if (isStoreFailure(cause)) {
+    return "the control plane's store did not answer or failed; try again (details are in the control plane's log)";
+  }
+  return "internal error in the control plane (details are in its log)";
+}
+
+/** Prisma's errors, its driver adapter's, PostgreSQL's own (pg's DatabaseError) and a refused or lost connection. */
+function isStoreFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const { name } = current;
+    const code = String((current as { code?: unknown }).code ?? "");
+    if (name.startsWith("PrismaClient") || name === "DriverAdapterError") return true;
+    if (current.constructor.name === "DatabaseError" || /^ECONN|^EPIPE$|^57P0/.test(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
 
 export const createRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
