@@ -312,6 +312,19 @@ describe("in force and shadowed", () => {
 
     const none = await editor.policies.inForce.query({ kind: "CircuitBreaker", service: "web" });
     expect(none).toEqual({ inForce: null, shadowed: [] });
+
+    // Many services in one call, each as inForce answers it for the service alone.
+    const byService = await editor.policies.inForceByService.query({
+      kind: "RateLimit",
+      services: ["web", "cart"],
+    });
+    expect(byService.web?.metadata.name).toBe("web-old");
+    expect(byService.cart?.metadata.name).toBe("mesh-wide");
+    const invalid = await editor.policies.inForceByService
+      .query({ kind: "RateLimit", services: ["Not A Name"] })
+      .catch((error: unknown) => error as { data?: { code?: string }; message: string });
+    expect(invalid).toMatchObject({ data: { code: "BAD_REQUEST" } });
+    expect(invalid.message).toContain("services[0]");
   });
 });
 

@@ -1,7 +1,8 @@
-import { DEFAULT_MESH, permissionDecision, type TrafficPermission } from "@loom/spec";
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { DEFAULT_MESH, permissionDecision } from "@loom/spec";
+import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { usePermissionsInForce } from "../permissions/use-permissions-in-force";
 import { edgeId } from "./graph-elements";
 import type { GraphEdge } from "./use-service-graph";
 
@@ -18,20 +19,10 @@ export function useDeniedEdges(
   const trpc = useTRPC();
   const meshes = useQuery(trpc.meshes.list.queryOptions());
   const destinations = [...new Set((edges ?? []).map((edge) => edge.destination))].sort();
-  const inForce = useQueries({
-    queries: destinations.map((service) =>
-      trpc.policies.inForce.queryOptions({ kind: "TrafficPermission", mesh, service }),
-    ),
-  });
+  const { policies } = usePermissionsInForce(mesh, destinations);
   const meshDefault =
     meshes.data?.find((candidate) => candidate.metadata.name === mesh)?.spec.defaultTrafficPermission ??
     "Allow";
-  const policies = new Map(
-    destinations.map((service, index) => [
-      service,
-      inForce[index]?.data?.inForce as TrafficPermission | null | undefined,
-    ]),
-  );
   const denied = (edges ?? [])
     .filter((edge) => {
       const decision = permissionDecision(policies.get(edge.destination), meshDefault, edge.source);

@@ -1,6 +1,7 @@
 import { DEFAULT_MESH, type PermissionAction, permissionDecision, type TrafficPermission } from "@loom/spec";
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
+import { usePermissionsInForce } from "./use-permissions-in-force";
 
 export interface PermissionCell {
   action: PermissionAction;
@@ -14,7 +15,7 @@ export interface PermissionCell {
 
 /**
  * Who may call whom in one mesh: rows are callers (registered services and callers seen in traffic), columns
- * the registered services. The policy in force per destination comes from the control plane (policies.inForce,
+ * the registered services. The policy in force per destination comes from the control plane (policies.inForceByService,
  * its precedence rule); within it the spec's permissionDecision, the proxy's own rule, decides.
  */
 export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
@@ -23,11 +24,7 @@ export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
   const meshes = useQuery(trpc.meshes.list.queryOptions());
   const graph = useQuery({ ...trpc.graph.get.queryOptions({ window: "15m" }), refetchInterval: 15_000 });
   const destinations = (services.data ?? []).map((service) => service.metadata.name).sort();
-  const inForce = useQueries({
-    queries: destinations.map((service) =>
-      trpc.policies.inForce.queryOptions({ kind: "TrafficPermission", mesh, service }),
-    ),
-  });
+  const inForce = usePermissionsInForce(mesh, destinations);
   const observed = new Map(
     (graph.data?.edges ?? []).map((edge) => [`${edge.source}->${edge.destination}`, edge.metrics.rps]),
   );
@@ -39,8 +36,7 @@ export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
     "Allow";
 
   function cell(source: string, destination: string): PermissionCell {
-    const index = destinations.indexOf(destination);
-    const policy = inForce[index]?.data?.inForce as TrafficPermission | null | undefined;
+    const policy = inForce.policies.get(destination);
     const { action, rule, narrowed } = permissionDecision(policy, meshDefault, source);
     return {
       action,
@@ -52,11 +48,9 @@ export function usePermissionMatrix(mesh: string = DEFAULT_MESH) {
 
   /** The policy in force for a destination, to extend rather than shadow it. */
   function policyFor(destination: string): TrafficPermission | undefined {
-    return (
-      (inForce[destinations.indexOf(destination)]?.data?.inForce as TrafficPermission | null) ?? undefined
-    );
+    return inForce.policies.get(destination) ?? undefined;
   }
 
-  const error = services.error ?? meshes.error ?? inForce.find((answer) => answer.error)?.error;
+  const error = services.error ?? meshes.error ?? inForce.error;
   return { sources, destinations, meshDefault, cell, policyFor, error, isLoading: services.isLoading };
 }

@@ -40,6 +40,27 @@ export const policiesRouter = createRouter({
     }),
 
   /**
+   * `inForce` for many services at once, without tags: what the graph needs to mark refused edges, where one
+   * query per callee meant hundreds of calls (and policy reads) per live update on a big mesh.
+   */
+  inForceByService: viewerProcedure
+    .input(
+      z.object({
+        kind: policyKind,
+        mesh: nameSchema.default(DEFAULT_MESH),
+        services: z.array(nameSchema).max(10_000),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const policies = (await ctx.store.resources.list({ kind: input.kind, mesh: input.mesh })).map(
+        (stored) => toResource(stored) as ResourceOf<PolicyKind>,
+      );
+      return Object.fromEntries(
+        input.services.map((service) => [service, resolvePrecedence(policies, { service }).inForce ?? null]),
+      );
+    }),
+
+  /**
    * Multi-document YAML of any kinds (a policy file may carry the Services it names), applied all or nothing.
    * Invalid documents come back as BAD_REQUEST whose data.resourceErrors carry each line and field path.
    */
