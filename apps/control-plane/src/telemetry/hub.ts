@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { timer } from "@loom/spec";
 import { TrafficAggregation } from "./aggregate.ts";
 import {
@@ -12,6 +13,9 @@ import { extrapolatedRate } from "./promql-math.ts";
 import { ExpositionReader, fetchExposition, REQUESTS_METRIC, type ScrapeTarget } from "./scrape.ts";
 import { type GroupTotals, type SeriesGroup, TargetSeries } from "./target-series.ts";
 import { RETENTION_MS } from "./windows.ts";
+
+/** A round's scrapes start at most this far apart, and within half the interval. */
+const MAX_SCRAPE_SPACING_MS = 2;
 
 export interface TelemetryHubOptions {
   /** The proxies to scrape this round (the online dataplanes). */
@@ -63,8 +67,12 @@ export function createTelemetryHub(options: TelemetryHubOptions): TelemetryHub {
 
   async function scrapeRound(): Promise<void> {
     const targets = await options.listTargets();
+    // Started a little apart, as Prometheus spreads its targets over the interval: a thousand scrapes at one
+    // instant stalled whatever else the process was doing, a policy write's push to every proxy included.
+    const spacingMs = Math.min(MAX_SCRAPE_SPACING_MS, intervalMs / 2 / Math.max(1, targets.length));
     await Promise.all(
-      targets.map(async (target) => {
+      targets.map(async (target, index) => {
+        if (index > 0) await sleep(index * spacingMs);
         let entry = scraped.get(target.id);
         if (entry === undefined) {
           entry = {
