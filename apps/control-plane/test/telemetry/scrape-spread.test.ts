@@ -7,7 +7,7 @@ const TARGETS = 100;
 const INTERVAL_MS = 1_000;
 
 const arrivals: number[] = [];
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   arrivals.push(performance.now());
   res.writeHead(200, { "content-type": "text/plain" }).end("# nothing yet\n");
 });
