@@ -18,7 +18,37 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
+  type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
+
+/** A collector that refuses every batch would otherwise fill the log: one line per this long at most. */
+const EXPORT_FAILURE_REPORT_EVERY_MS = 60_000;
+
+/**
+ * The exporter, saying when a batch is lost (a 401 for a revoked token, a collector that is down): the SDK
+ * reports export errors only to its diag logger, which is silent unless set, so spans vanished unnoticed.
+ */
+function reportingFailures(exporter: SpanExporter, url: string, warn: (line: string) => void): SpanExporter {
+  let lastReportAt = Number.NEGATIVE_INFINITY;
+  let lostSinceReport = 0;
+  return {
+    export(spans, done) {
+      exporter.export(spans, (result) => {
+        if (result.error) {
+          lostSinceReport += spans.length;
+          if (Date.now() - lastReportAt >= EXPORT_FAILURE_REPORT_EVERY_MS) {
+            lastReportAt = Date.now();
+            warn(`loom-proxy: ${lostSinceReport} spans not exported to ${url}: ${result.error.message}`);
+            lostSinceReport = 0;
+          }
+        }
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -37,12 +67,14 @@ export class Tracing {
     otlpUrl: string | undefined,
     batchDelayMs: number,
     headers?: () => Promise<Record<string, string>>,
+    warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     const spanProcessors = otlpUrl
       ? [
-          new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpUrl, headers }), {
-            scheduledDelayMillis: batchDelayMs,
-          }),
+          new BatchSpanProcessor(
+            reportingFailures(new OTLPTraceExporter({ url: otlpUrl, headers }), otlpUrl, warn),
+            { scheduledDelayMillis: batchDelayMs },
+          ),
         ]
       : [];
     this.provider = new BasicTracerProvider({
