@@ -4,7 +4,7 @@ import { POLICY_KINDS, type Policy, type Resource } from "./resource.ts";
 import type { CallerRef, TargetRef } from "./target-ref.ts";
 
 export interface ValidateResourcesOptions {
-  /** Resources that already exist (e.g. in the store); references may name their services. */
+  /** Resources that already exist (e.g. in the store); references may name their services. Only Services are read. */
   known?: readonly Resource[];
 }
 

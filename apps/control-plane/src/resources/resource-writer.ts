@@ -50,8 +50,9 @@ export function createResourceWriter({ store, events }: { store: Store; events: 
     events.publish({ type: "resource", action, kind: stored.kind, mesh, namespace, name, resourceVersion });
   }
 
+  /** What validateResources checks references against: the Services (reading every policy too made each write slower as the store grew). */
   async function knownIn(mesh: string): Promise<Resource[]> {
-    return (await store.resources.list({ mesh })).map(toResource);
+    return (await store.resources.list({ mesh, kind: "Service" })).map(toResource);
   }
 
   /** While a Rollout progresses it alone writes its service's TrafficRoute; everyone else is refused. */
