@@ -361,6 +361,7 @@ function queryInputs(dataplaneIds: number[], traceId: string): Record<string, un
     "policies.list": [{}],
     "policies.get": [timeout],
     "policies.inForce": [{ kind: "Timeout", service: "cart" }],
+    "policies.inForceByService": [{ kind: "TrafficPermission", services: ["web", "cart"] }],
     "resources.list": [{}],
     "resources.get": [{ kind: "Mesh", name: "default" }, { kind: "Service", name: "cart" }, timeout],
     "history.list": [timeout, { kind: "Service", name: "checkout" }],
