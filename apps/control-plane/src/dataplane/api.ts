@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { spiffeId } from "@loom/proxy/tls";
 import {
   ackRequestSchema,
@@ -18,6 +19,9 @@ import { SnapshotStreams, type StreamSession } from "./snapshot-streams.ts";
 import { dataplanePorts } from "./store-views.ts";
 import { tapTokenFor } from "./tap-token.ts";
 import { WriteBatch } from "./write-batch.ts";
+
+const KEEPALIVES_PER_SLICE = 100;
+const MAX_KEEPALIVE_SLICE_PAUSE_MS = 100;
 
 export interface DataplaneApiDeps {
   store: Pick<
@@ -221,13 +225,20 @@ export function createDataplaneApi(deps: DataplaneApiDeps): DataplaneApi {
     const verdicts = await Promise.all(tokens.map((token) => store.dataplaneTokens.verify(token)));
     const valid = new Set(tokens.filter((_, index) => verdicts[index] !== null));
     const alive: number[] = [];
-    for (const session of sessions) {
-      if (!valid.has(session.token)) {
-        session.res.end();
-        continue;
+    // A slice at a time, a little apart: a thousand TLS writes in one go held up whatever else was due, a
+    // policy write's push to those same proxies included.
+    const slices = Math.ceil(sessions.length / KEEPALIVES_PER_SLICE);
+    const pauseMs = Math.min(MAX_KEEPALIVE_SLICE_PAUSE_MS, heartbeatIntervalMs / 4 / slices);
+    for (let start = 0; start < sessions.length; start += KEEPALIVES_PER_SLICE) {
+      if (start > 0) await sleep(pauseMs);
+      for (const session of sessions.slice(start, start + KEEPALIVES_PER_SLICE)) {
+        if (!valid.has(session.token)) {
+          session.res.end();
+          continue;
+        }
+        session.res.write(": keepalive\n\n");
+        alive.push(session.dataplaneId);
       }
-      session.res.write(": keepalive\n\n");
-      alive.push(session.dataplaneId);
     }
     await store.dataplanes.markSeenMany(alive);
   }
