@@ -309,6 +309,19 @@ describe("policy forms", () => {
       );
     });
 
+    test("a header match without a name is shown at the field", async () => {
+      const { click, fieldMessage, messages } = await openForm("TrafficRoute");
+      await click("Add rule");
+      await click("Add match");
+      await click("Add header");
+      await waitFor(() =>
+        expect(messages()).toEqual([
+          'TrafficRoute "cart-trafficroute" (line 20) spec.rules[0].matches[0].headers[0].name: must not be empty',
+        ]),
+      );
+      expect(fieldMessage("Header name")).toBe("must not be empty");
+    });
+
     test("a valid form yields the resource", async () => {
       const { click, group, fill, applied } = await openForm("TrafficRoute");
       await click("Add rule");
@@ -318,12 +331,20 @@ describe("policy forms", () => {
       await fill("Weight", "10", group("Backend 2"));
       await click("Add match");
       await fill("Path", "/api", group("Match 1"));
+      await click("Add header");
+      await fill("Header name", "x-canary", group("Header 1"));
+      await fill("Header value", "yes", group("Header 1"));
       const route = await applied();
       expect(route?.spec).toMatchObject({
         targetRef: { kind: "Service", name: "cart" },
         rules: [
           {
-            matches: [{ path: { type: "PathPrefix", value: "/api" }, headers: [] }],
+            matches: [
+              {
+                path: { type: "PathPrefix", value: "/api" },
+                headers: [{ type: "Exact", name: "x-canary", value: "yes" }],
+              },
+            ],
             backendRefs: [
               { tags: { version: "v1" }, weight: 90 },
               { tags: { version: "v2" }, weight: 10 },

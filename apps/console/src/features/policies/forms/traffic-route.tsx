@@ -1,4 +1,4 @@
-import { httpMethodSchema, pathMatchSchema, serviceTargetRefSchema } from "@loom/spec";
+import { headerMatchSchema, httpMethodSchema, pathMatchSchema, serviceTargetRefSchema } from "@loom/spec";
 import {
   ListField,
   MetadataFields,
@@ -11,10 +11,11 @@ import {
 
 const SERVICE_KIND = serviceTargetRefSchema.options.map((option) => option.shape.kind.value);
 const PATH_TYPES = pathMatchSchema.shape.type.unwrap().options;
+const HEADER_MATCH_TYPES = headerMatchSchema.shape.type.unwrap().options;
 
 /**
- * Matches, weighted backends and per-rule timeout and retry; header matches and filters are kept as they are
- * in the draft (the YAML view edits them).
+ * Matches (path, method, headers), weighted backends and per-rule timeout and retry; filters (header changes,
+ * mirroring) are kept as they are in the draft (the YAML view edits them).
  */
 export function TrafficRouteForm() {
   return (
@@ -34,16 +35,35 @@ export function TrafficRouteForm() {
               itemLabel="Match"
               newItem={() => ({ path: { type: "PathPrefix", value: "/" } })}
               item={(match) => (
-                <div className="toolbar">
-                  <SelectField path={[...match, "path", "type"]} label="Path match" options={PATH_TYPES} />
-                  <TextField path={[...match, "path", "value"]} label="Path" />
-                  <SelectField
-                    path={[...match, "method"]}
-                    label="Method"
-                    options={httpMethodSchema.options}
-                    optional
+                <>
+                  <div className="toolbar">
+                    <SelectField path={[...match, "path", "type"]} label="Path match" options={PATH_TYPES} />
+                    <TextField path={[...match, "path", "value"]} label="Path" />
+                    <SelectField
+                      path={[...match, "method"]}
+                      label="Method"
+                      options={httpMethodSchema.options}
+                      optional
+                    />
+                  </div>
+                  <ListField
+                    path={[...match, "headers"]}
+                    label="Headers (all must match)"
+                    itemLabel="Header"
+                    newItem={() => ({ type: "Exact", name: "", value: "" })}
+                    item={(header) => (
+                      <div className="toolbar">
+                        <TextField path={[...header, "name"]} label="Header name" />
+                        <SelectField
+                          path={[...header, "type"]}
+                          label="Header match"
+                          options={HEADER_MATCH_TYPES}
+                        />
+                        <TextField path={[...header, "value"]} label="Header value" />
+                      </div>
+                    )}
                   />
-                </div>
+                </>
               )}
             />
             <ListField
