@@ -256,8 +256,9 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await goTo(page, "Graph");
     await page.getByRole("table", { name: "Edges" }).getByRole("button", { name: "web → cart" }).click();
     await page.getByRole("link", { name: "Slow traces of this edge" }).click();
-    await page.waitForURL(/\/traces\?service=cart&minDurationMs=\d+/);
+    await page.waitForURL(/\/traces\?service=cart&caller=web&minDurationMs=\d+/);
     expect(await page.getByLabel("Service").inputValue()).toBe("cart");
+    expect(await page.getByLabel("Called by").inputValue()).toBe("web");
   });
 
   test("a policy applied through the YAML editor is validated, previewed, stored and listed", async () => {

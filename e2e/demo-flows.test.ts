@@ -463,7 +463,7 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     await goTo(page, "Graph");
     const panel = await selectInGraph(page, "web->cart", "web → cart");
     await panel.getByRole("link", { name: "Slow traces of this edge" }).click();
-    await page.waitForURL(/\/traces\?service=cart&minDurationMs=\d+/);
+    await page.waitForURL(/\/traces\?service=cart&caller=web&minDurationMs=\d+/);
     const throughEdge = page
       .getByRole("table", { name: "Traces" })
       .getByRole("row")

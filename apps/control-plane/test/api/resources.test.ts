@@ -118,6 +118,13 @@ describe("policy CRUD with resourceVersion", () => {
     );
   });
 
+  it("refuses a trace search for an edge's caller without its callee, naming the field", async () => {
+    const error = await failure(editor.traces.search.query({ caller: "web" }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("caller: a caller needs a service (the callee): together they name one edge");
+    expect(await editor.traces.search.query({ caller: "web", service: "cart" })).toEqual([]);
+  });
+
   it("keeps each router to its kinds", async () => {
     const error = await failure(editor.policies.create.mutate(service("sneaky") as never));
     expect(error.code).toBe("BAD_REQUEST");

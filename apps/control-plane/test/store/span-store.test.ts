@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SPAN_ATTRIBUTES, UNKNOWN_SOURCE } from "@loom/spec";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSpanStore, type SpanRecord, type SpanStore, spanStatus } from "../../src/store/spans/index.ts";
 import { openSpanDatabase } from "../../src/store/spans/span-database.ts";
@@ -150,6 +151,57 @@ describe("span store", () => {
       errorCount: 1,
       services: ["cart", "db", "web"],
     });
+  });
+
+  it("searches an edge's traces: calls from one caller to a service, as either side's proxy recorded them", async () => {
+    const spans = await open({ batchSize: 4 });
+    const callOf = (traceId: string, caller: string, offsetMs: number, durationMs: number) =>
+      span({
+        traceId,
+        spanId: `${traceId}-1`,
+        service: "cart",
+        startTimeUnixNano: `${BigInt(baseMs + offsetMs) * 1_000_000n}`,
+        durationMs,
+        attributes: { [SPAN_ATTRIBUTES.source]: caller },
+      });
+    spans.write([
+      callOf("web-fast", "web", 0, 5),
+      callOf("admin-slow", "admin", 1_000, 900),
+      callOf("web-slow", "web", 2_000, 700),
+      // Cart calling web: the same pair of services the other way round is another edge.
+      span({
+        traceId: "reverse",
+        spanId: "r-1",
+        service: "web",
+        attributes: { [SPAN_ATTRIBUTES.source]: "cart" },
+      }),
+      // A plaintext caller: cart's proxy cannot tell who called, web's client span says where it went.
+      span({
+        traceId: "web-plaintext",
+        spanId: "p-1",
+        service: "web",
+        kind: 3,
+        startTimeUnixNano: `${BigInt(baseMs + 3_000) * 1_000_000n}`,
+        attributes: { [SPAN_ATTRIBUTES.destination]: "cart" },
+      }),
+      span({
+        traceId: "web-plaintext",
+        spanId: "p-2",
+        parentSpanId: "p-1",
+        service: "cart",
+        startTimeUnixNano: `${BigInt(baseMs + 3_001) * 1_000_000n}`,
+        attributes: { [SPAN_ATTRIBUTES.source]: UNKNOWN_SOURCE },
+      }),
+    ]);
+    await spans.flush();
+    const ids = async (search: Parameters<SpanStore["search"]>[0]) =>
+      (await spans.search(search)).map((trace) => trace.traceId);
+
+    expect(await ids({ service: "cart", caller: "web" })).toEqual(["web-plaintext", "web-slow", "web-fast"]);
+    expect(await ids({ service: "cart", caller: "web", minDurationMs: 100 })).toEqual(["web-slow"]);
+    expect(await ids({ service: "cart", caller: "admin" })).toEqual(["admin-slow"]);
+    expect(await ids({ service: "web", caller: "cart" })).toEqual(["reverse"]);
+    expect(await ids({ service: "cart", caller: "nobody" })).toEqual([]);
   });
 
   it("summarises a trace whose root span has not arrived from its earliest span", async () => {

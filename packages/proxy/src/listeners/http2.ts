@@ -1,4 +1,5 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { SPAN_ATTRIBUTES } from "@loom/spec";
 import { SpanKind } from "@opentelemetry/api";
 import type { ProxyContext } from "../context.ts";
 import { callerIdentity } from "../filters/identity.ts";
@@ -53,7 +54,7 @@ export function inboundHttp2Handler(context: ProxyContext, appPort: number): Str
       {
         "http.request.method": method,
         "url.path": path,
-        "loom.source": identity.source,
+        [SPAN_ATTRIBUTES.source]: identity.source,
       },
     );
     const telemetry = new RequestTelemetry(

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { SPAN_ATTRIBUTES } from "@loom/spec";
 import { SpanKind } from "@opentelemetry/api";
 import type { ProxyContext } from "../context.ts";
 import { callerIdentity } from "../filters/identity.ts";
@@ -35,7 +36,7 @@ export function handleInbound(context: ProxyContext, appPort: number, downstream
     {
       "http.request.method": method,
       "url.path": target,
-      "loom.source": identity.source,
+      [SPAN_ATTRIBUTES.source]: identity.source,
     },
   );
   const telemetry = new RequestTelemetry(

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { SPAN_ATTRIBUTES } from "@loom/spec";
 import { SpanKind } from "@opentelemetry/api";
 import type { OutboundRuntime } from "../config.ts";
 import type { ProxyContext } from "../context.ts";
@@ -81,7 +82,7 @@ class OutboundExchange implements DownstreamListener, BodySink {
       {
         "http.request.method": method,
         "url.path": target,
-        "loom.destination": destination,
+        [SPAN_ATTRIBUTES.destination]: destination,
       },
     );
     this.telemetry = new RequestTelemetry(

@@ -1,5 +1,5 @@
 import http2, { type ClientHttp2Stream, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { grpcStatusAsHttp } from "@loom/spec";
+import { grpcStatusAsHttp, SPAN_ATTRIBUTES } from "@loom/spec";
 import { SpanKind } from "@opentelemetry/api";
 import type { OutboundRuntime } from "../config.ts";
 import type { ProxyContext } from "../context.ts";
@@ -41,7 +41,7 @@ export function outboundHttp2Handler(context: ProxyContext, port: number): Strea
     const span = context.tracing.startSpan(`${method} ${destination}`, SpanKind.CLIENT, headers.traceparent, {
       "http.request.method": method,
       "url.path": path,
-      "loom.destination": destination,
+      [SPAN_ATTRIBUTES.destination]: destination,
     });
     const telemetry = new RequestTelemetry(
       context,

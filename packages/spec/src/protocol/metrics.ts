@@ -136,3 +136,9 @@ export function classifyResponse(status: number | undefined, grpcStatus: number 
 
 /** Label value for a caller that presented no identity (plaintext). */
 export const UNKNOWN_SOURCE = "unknown";
+
+/**
+ * Span attributes the proxy adds beyond OpenTelemetry's conventions: the caller on a server span (its
+ * identity, or UNKNOWN_SOURCE) and the callee on a client span. The trace store searches an edge's traces by them.
+ */
+export const SPAN_ATTRIBUTES = { source: "loom.source", destination: "loom.destination" } as const;

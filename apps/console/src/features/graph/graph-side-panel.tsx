@@ -101,6 +101,7 @@ function EdgePanel({ edge, denied }: { edge: GraphEdge; denied: boolean }) {
   const slowMs = Math.floor(edge.metrics.latencyMs.p95 ?? 0);
   const query = new URLSearchParams({
     service: edge.destination,
+    caller: edge.source,
     minDurationMs: String(slowMs),
   });
   return (

@@ -16,6 +16,9 @@ export function TraceSearchForm({
   const services = useQuery(trpc.traces.services.queryOptions());
   const [draft, setDraft] = useState(filters);
   const set = (change: Partial<TraceFilters>) => setDraft((current) => ({ ...current, ...change }));
+  const knownServices = [
+    ...new Set([...(services.data ?? []), ...[draft.service, draft.caller].filter((name) => name !== "")]),
+  ];
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -28,11 +31,23 @@ export function TraceSearchForm({
         Service
         <select value={draft.service} onChange={(event) => set({ service: event.target.value })}>
           <option value="">any</option>
-          {[...new Set([...(services.data ?? []), ...(draft.service ? [draft.service] : [])])].map(
-            (service) => (
-              <option key={service}>{service}</option>
-            ),
-          )}
+          {knownServices.map((service) => (
+            <option key={service}>{service}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Called by
+        <select
+          value={draft.service ? draft.caller : ""}
+          disabled={!draft.service}
+          title={draft.service ? undefined : "Pick a service first: a caller and a service name one edge"}
+          onChange={(event) => set({ caller: event.target.value })}
+        >
+          <option value="">anyone</option>
+          {knownServices.map((service) => (
+            <option key={service}>{service}</option>
+          ))}
         </select>
       </label>
       <label>

@@ -11,6 +11,8 @@ export type TimeRange = keyof typeof TIME_RANGES;
 
 export interface TraceFilters {
   service: string;
+  /** With `service`: only calls from this caller (a graph edge's traces). */
+  caller: string;
   operation: string;
   status: "" | "ok" | "error";
   minDurationMs: string;
@@ -31,6 +33,7 @@ export function useTraceFilters(): [
   const range = params.get("range");
   const filters: TraceFilters = {
     service: params.get("service") ?? "",
+    caller: params.get("caller") ?? "",
     operation: params.get("operation") ?? "",
     status: status === "ok" || status === "error" ? status : "",
     minDurationMs: params.get("minDurationMs") ?? "",
@@ -53,6 +56,8 @@ export function useTraceSearch(filters: TraceFilters) {
   const minDuration = Number(filters.minDurationMs);
   const input: SearchInput = {
     service: filters.service || undefined,
+    // The API refuses a caller without a callee; the form offers it only with a service.
+    caller: (filters.service && filters.caller) || undefined,
     operation: filters.operation || undefined,
     status: filters.status || undefined,
     minDurationMs: filters.minDurationMs !== "" && Number.isFinite(minDuration) ? minDuration : undefined,

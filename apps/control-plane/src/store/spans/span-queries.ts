@@ -1,3 +1,4 @@
+import { SPAN_ATTRIBUTES } from "@loom/spec";
 import type Database from "better-sqlite3";
 import {
   type SpanRecord,
@@ -84,7 +85,19 @@ function matchingSpanConditions(search: SpanSearch): { where: string; params: (s
     conditions.push(condition);
     params.push(...values);
   };
-  if (search.service !== undefined) add("service = ?", search.service);
+  if (search.caller !== undefined && search.service !== undefined)
+    // A call along the edge: the callee's server span naming its caller, or the caller's client span naming its
+    // callee (a plaintext caller's identity is unknown to the callee). Both read the JSON only for the spans of
+    // the two services.
+    add(
+      `((service = ? AND json_extract(attributes, '$."${SPAN_ATTRIBUTES.source}"') = ?)
+        OR (service = ? AND json_extract(attributes, '$."${SPAN_ATTRIBUTES.destination}"') = ?))`,
+      search.service,
+      search.caller,
+      search.caller,
+      search.service,
+    );
+  else if (search.service !== undefined) add("service = ?", search.service);
   if (search.operation !== undefined) add("name = ?", search.operation);
   if (search.status === "error") add("status_code = ?", spanStatus.error);
   if (search.status === "ok") add("status_code <> ?", spanStatus.error);

@@ -21,6 +21,8 @@ export interface SpanRecord {
 
 export interface SpanSearch {
   service?: string;
+  /** With `service`: the calls from this caller to it (an edge of the graph), as either side's proxy saw them. */
+  caller?: string;
   operation?: string;
   /** "error": traces with a failed span that matches the other filters; "ok": with a span that did not fail. */
   status?: "ok" | "error";

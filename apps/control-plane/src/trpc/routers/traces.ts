@@ -3,18 +3,23 @@ import { NotFoundError } from "../../store/index.ts";
 import { createRouter, viewerProcedure } from "../init.ts";
 
 export const tracesRouter = createRouter({
-  /** Traces newest first, by service, operation, status, minimum duration and time range. */
+  /** Traces newest first, by service, caller, operation, status, minimum duration and time range. */
   search: viewerProcedure
     .input(
       z
         .object({
           service: z.string().min(1).optional(),
+          caller: z.string().min(1).optional(),
           operation: z.string().min(1).optional(),
           status: z.enum(["ok", "error"]).optional(),
           minDurationMs: z.number().min(0).optional(),
           from: z.iso.datetime({ offset: true }).optional(),
           to: z.iso.datetime({ offset: true }).optional(),
           limit: z.number().int().min(1).max(1000).default(20),
+        })
+        .refine((search) => search.caller === undefined || search.service !== undefined, {
+          path: ["caller"],
+          message: "a caller needs a service (the callee): together they name one edge",
         })
         .default({ limit: 20 }),
     )
