@@ -353,6 +353,40 @@ describe("policy forms", () => {
         ],
       });
     });
+    test("filters: a request header set and removed, and a mirror, in order", async () => {
+      const { click, group, fill, applied } = await openForm("TrafficRoute");
+      await click("Add rule");
+      await click("Add filter");
+      await userEvent.click(within(group("Filter 1")).getByRole("button", { name: "Add set header" }));
+      await fill("Header name", "x-route", group("Set header 1"));
+      await fill("Header value", "canary", group("Set header 1"));
+      await fill("Remove (header names)", "x-debug, cookie", group("Filter 1"));
+      await click("Add filter");
+      await userEvent.selectOptions(within(group("Filter 2")).getByLabelText("Filter"), "RequestMirror");
+      await fill("Mirror tags", "version=v2", group("Filter 2"));
+      await fill("Mirrored (%)", "25", group("Filter 2"));
+      const route = await applied();
+      expect(route?.spec).toMatchObject({
+        rules: [
+          {
+            filters: [
+              {
+                type: "RequestHeaderModifier",
+                requestHeaderModifier: {
+                  set: [{ name: "x-route", value: "canary" }],
+                  add: [],
+                  remove: ["x-debug", "cookie"],
+                },
+              },
+              {
+                type: "RequestMirror",
+                requestMirror: { backendRef: { tags: { version: "v2" } }, percent: 25 },
+              },
+            ],
+          },
+        ],
+      });
+    });
   });
 
   describe("Rollout", () => {
