@@ -51,7 +51,7 @@ describe("the service graph's elements", () => {
   test("a registered version without requests (a canary at 0 %) is drawn too, as idle", () => {
     const registeredVersions = new Map([["cart", ["v1", "v2", "v3"]]]);
     const data = byId(graphElements(services, edges, { expanded: new Set(["cart"]), registeredVersions }));
-    expect(data.get("cart@v3")).toMatchObject({ parent: "cart", label: "v3\nidle", colour: "#8a94a6" });
+    expect(data.get("cart@v3")).toMatchObject({ parent: "cart", label: "v3\nidle", health: "idle" });
     expect(data.get("cart@v2")?.label).toBe("v2\n2.0 rps");
   });
 

@@ -50,6 +50,17 @@ const edgeLabel = (text: string, surface: string) =>
   }) as const;
 
 /**
+ * Colours by health come from a selector per health, not from a `data(colour)` mapping: elements matching the
+ * same selectors share one computed style, so a live update that recolours hundreds of elements restyles them
+ * from a cache instead of evaluating the mapping for each.
+ */
+const healthStyles = (selector: string, style: (colour: string) => cytoscape.Css.Node | cytoscape.Css.Edge) =>
+  Object.entries(HEALTH_COLOURS).map(([health, colour]) => ({
+    selector: `${selector}[health = "${health}"]`,
+    style: style(colour),
+  }));
+
+/**
  * `lean` is the stylesheet of a big mesh: every property an element matches costs time whenever it is styled
  * (at the first render and on each live update whose colour changed), so edges carry no label properties and
  * are straight (bezier edges are bundled and curved pair by pair).
@@ -66,13 +77,13 @@ const graphStyle = (lean: boolean, { text, surface, accent } = palette()): cytos
       color: text,
       width: NODE_SIZE,
       height: NODE_SIZE,
-      "background-color": "data(colour)",
       "border-width": 2,
       "border-color": surface,
       // Labels too small to read are not drawn: what keeps a 500-service mesh fast and readable zoomed out.
       "min-zoomed-font-size": 8,
     },
   },
+  ...healthStyles("node", (colour) => ({ "background-color": colour })),
   { selector: 'node[kind = "version"]', style: { width: 24, height: 24, "font-size": 10 } },
   {
     // A service expanded to its versions, and a namespace: boxes around what they hold, named on top.
@@ -82,11 +93,11 @@ const graphStyle = (lean: boolean, { text, surface, accent } = palette()): cytos
       "text-valign": "top",
       "text-margin-y": -4,
       "background-opacity": 0.08,
-      "border-color": "data(colour)",
       "border-width": 2,
       padding: "12px",
     },
   },
+  ...healthStyles(":parent", (colour) => ({ "border-color": colour })),
   {
     selector: 'node[kind = "namespace"]',
     style: {
@@ -109,10 +120,9 @@ const graphStyle = (lean: boolean, { text, surface, accent } = palette()): cytos
       "curve-style": lean ? "haystack" : "bezier",
       "target-arrow-shape": "triangle",
       width: 2,
-      "line-color": "data(colour)",
-      "target-arrow-color": "data(colour)",
     },
   },
+  ...healthStyles("edge", (colour) => ({ "line-color": colour, "target-arrow-color": colour })),
   { selector: "edge[mtls != 'full']", style: { "line-style": "dashed" } },
   {
     // Refused by a TrafficPermission: a bar instead of an arrowhead ("blocked"), dotted, and said in the label.
@@ -366,7 +376,7 @@ export function GraphCanvas({
         // own: a big mesh's edges have no label that would say it changed.
         if (
           existing.data("label") !== data.label ||
-          existing.data("colour") !== data.colour ||
+          existing.data("health") !== data.health ||
           existing.data("denied") !== data.denied ||
           existing.data("mtls") !== data.mtls
         )

@@ -1,5 +1,5 @@
 import type { ElementDefinition } from "cytoscape";
-import { edgeSummary, formatRps, healthOf } from "./golden-format";
+import { edgeSummary, formatRps, type Health, healthOf } from "./golden-format";
 import type { GoldenMetrics, GraphEdge, GraphService } from "./use-service-graph";
 
 export function edgeId(edge: { source: string; destination: string }): string {
@@ -16,7 +16,7 @@ export function versionNodeId(service: string, version: string): string {
   return `${service}@${version}`;
 }
 
-export const HEALTH_COLOURS = {
+export const HEALTH_COLOURS: Record<Health, string> = {
   healthy: "#1f8a4c",
   degraded: "#b7791f",
   failing: "#c53030",
@@ -83,7 +83,7 @@ export function graphElements(
       data: {
         id: service.name,
         label: `${service.name}${rps}`,
-        colour: HEALTH_COLOURS[healthOf(service.metrics)],
+        health: healthOf(service.metrics),
         kind: "service",
         ...(view.groupByNamespace && { parent: namespaceNodeId(namespaceOf(service.name)) }),
       },
@@ -95,7 +95,7 @@ export function graphElements(
           data: {
             id: versionNodeId(service.name, version),
             label: `${version}\n${metrics ? `${formatRps(metrics.rps)} rps` : "idle"}`,
-            colour: HEALTH_COLOURS[healthOf(metrics)],
+            health: healthOf(metrics),
             kind: "version",
             service: service.name,
             parent: service.name,
@@ -116,7 +116,7 @@ export function graphElements(
         source: edge.source,
         target: edge.destination,
         label: denied && !labelled ? "denied" : label,
-        colour: HEALTH_COLOURS[healthOf(edge.metrics)],
+        health: healthOf(edge.metrics),
         mtls: edge.mtls,
         denied: denied ? "yes" : "no",
       },
