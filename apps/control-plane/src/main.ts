@@ -17,6 +17,7 @@ import { createResourceWriter } from "./resources/resource-writer.ts";
 import { atPrefix, startLoomServer } from "./server.ts";
 import { repoRoot } from "./store/database-target.ts";
 import { openStore } from "./store/index.ts";
+import { startStoreRetention, storeRetentionFromEnv } from "./store-retention.ts";
 import { createContextFactory } from "./trpc/init.ts";
 import { appRouter } from "./trpc/router.ts";
 
@@ -30,7 +31,9 @@ const USAGE = `loom-cp: the Loom control plane
 
 Environment: DATABASE_URL (postgres://… or file:…; default file:<data-dir>/loom.db), LOOM_ADMIN_PASSWORD
 (the first admin's password; generated and printed once when unset), LOOM_SESSION_SECRET (shared by replicas),
-LOOM_CA_CERT_FILE + LOOM_CA_KEY_FILE (the operator's CA), LOOM_DP_HOSTS (extra names for the HTTPS certificate).`;
+LOOM_CA_CERT_FILE + LOOM_CA_KEY_FILE (the operator's CA), LOOM_DP_HOSTS (extra names for the HTTPS certificate),
+LOOM_AUDIT_RETENTION_DAYS (default 90), LOOM_CERTIFICATE_RETENTION_DAYS (days an expired certificate stays listed,
+default 7), LOOM_SPAN_RETENTION_HOURS (default 24), LOOM_SPAN_MAX (default 1000000).`;
 
 const SERVER_CERT_TTL_MS = 30 * 24 * 3_600_000;
 const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
@@ -70,6 +73,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv) {
 async function main(): Promise<void> {
   const env = process.env;
   const options = readOptions(process.argv.slice(2), env);
+  const retention = storeRetentionFromEnv(env);
   const store = await openStore({
     databaseUrl: env.DATABASE_URL ?? `file:${path.join(options.dataDir, "loom.db")}`,
   });
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
       .then((tls) => server.setDataplaneCertificate(tls))
       .catch((error: unknown) => console.error("renewing the data-plane certificate:", error));
   }, SERVER_CERT_TTL_MS / 2).unref();
+  const storeRetention = startStoreRetention(store, retention);
   console.log(`loom-cp ready: api ${server.apiUrl} dataplane ${server.dataplaneUrl} store ${store.provider}`);
 
   let stopping = false;
@@ -172,6 +177,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`loom-cp: ${signal}, stopping`);
     clearInterval(renewal);
+    storeRetention.stop();
     await dataplaneApi.close();
     await server.close();
     await observability.close();

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { positiveNumberFromEnv } from "./env-number.ts";
 import type { EventBus } from "./events.ts";
 import { rememberAcceptedTokens } from "./otlp/accepted-tokens.ts";
 import { createOtlpReceiver, type OtlpReceiver } from "./otlp/index.ts";
@@ -64,8 +65,9 @@ export async function startObservability(
     events: options.events,
   });
   const retention = {
-    maxAgeMs: Number(env.LOOM_SPAN_RETENTION_HOURS || DEFAULT_SPAN_RETENTION_HOURS) * 3_600_000,
-    maxSpans: Number(env.LOOM_SPAN_MAX || DEFAULT_SPAN_MAX),
+    maxAgeMs:
+      positiveNumberFromEnv(env, "LOOM_SPAN_RETENTION_HOURS", DEFAULT_SPAN_RETENTION_HOURS) * 3_600_000,
+    maxSpans: positiveNumberFromEnv(env, "LOOM_SPAN_MAX", DEFAULT_SPAN_MAX),
   };
   const pruning = setInterval(() => {
     spans.prune(retention).catch((error: unknown) => console.error("span retention:", error));

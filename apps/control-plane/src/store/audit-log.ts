@@ -34,6 +34,11 @@ export function createAuditLogRepository(prisma: StoreClient) {
       const rows = await prisma.auditLog.findMany({ where, orderBy: { id: "desc" }, take: limit });
       return rows.map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
     },
+
+    /** Deletes entries written before `before`; answers how many. */
+    async deleteOlderThan(before: Date): Promise<number> {
+      return (await prisma.auditLog.deleteMany({ where: { at: { lt: before } } })).count;
+    },
   };
 }
 

@@ -43,6 +43,11 @@ export function createCertificateRepository(prisma: StoreClient) {
       });
     },
 
+    /** Forgets certificates that expired before `before`; answers how many. */
+    async deleteExpiredBefore(before: Date): Promise<number> {
+      return (await prisma.certificate.deleteMany({ where: { notAfter: { lt: before } } })).count;
+    },
+
     /** Idempotent: revoking a revoked certificate keeps the first revocation time. */
     async revoke(serial: string, { actor }: { actor: string }): Promise<CertificateRecord> {
       return prisma.$transaction(async (tx) => {

@@ -92,4 +92,15 @@ describe("loom-cp", () => {
     expect((await failed.exited).code).toBe(1);
     expect(failed.logs()).toContain("--port must be a port, got http");
   });
+
+  it("refuses to start on a retention that is not a positive number, naming the variable", async () => {
+    const failed = await startProcess({
+      name: "loom-cp-bad-retention",
+      command: process.execPath,
+      args: [path.resolve(import.meta.dirname, "../../bin/loom-cp.js")],
+      env: { LOOM_AUDIT_RETENTION_DAYS: "90d" },
+    });
+    expect((await failed.exited).code).toBe(1);
+    expect(failed.logs()).toContain('LOOM_AUDIT_RETENTION_DAYS must be a positive number, got "90d"');
+  });
 });
