@@ -440,6 +440,9 @@ describe("malformed requests", () => {
   it("1,000 garbage or oversized requests to each endpoint all get a 4xx, and the API keeps serving", async () => {
     const { token } = await controlPlane.token("web");
     const agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: controlPlane.caPem });
+    // Every byte escaped, invalid UTF-8 included (encodeURIComponent threw on a surrogate cut in half).
+    const percentEncoded = (bytes: Buffer) =>
+      [...bytes].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("");
     const garbage = (index: number): string | Buffer => {
       switch (index % 8) {
         case 0:
@@ -496,7 +499,7 @@ describe("malformed requests", () => {
             const index = batch + offset;
             const target =
               method === "GET"
-                ? `${urlPath}${encodeURIComponent(String(garbage(index)).slice(0, 100))}`
+                ? `${urlPath}${percentEncoded(Buffer.from(garbage(index)).subarray(0, 100))}`
                 : urlPath;
             return send(method, target, method === "GET" ? "" : garbage(index), index % 10 !== 9);
           }),
