@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/index.ts";
+import { describe, expect, it } from "vitest";
 import { pruneStore, storeRetentionFromEnv } from "../../src/store-retention.ts";
-import { type TestDatabase, testProviders } from "./test-databases.ts";
+import { storeOnFreshDatabase, testProviders } from "./test-databases.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -23,18 +22,7 @@ describe("store retention settings", () => {
 
 for (const { provider, skip, createDatabase } of testProviders) {
   describe.skipIf(skip)(`store retention on ${provider}`, () => {
-    let database: TestDatabase;
-    let store: Store;
-
-    beforeAll(async () => {
-      database = await createDatabase();
-      store = await openStore({ databaseUrl: database.url });
-    });
-
-    afterAll(async () => {
-      await store?.close();
-      await database?.drop();
-    });
+    const store = storeOnFreshDatabase(createDatabase);
 
     it("deletes audit entries and expired certificates past their retention, and nothing newer", async () => {
       const now = Date.now();
@@ -45,7 +33,7 @@ for (const { provider, skip, createDatabase } of testProviders) {
         ["recent", 89],
         ["today", 0],
       ] as const)
-        await store.prisma.auditLog.create({
+        await store().prisma.auditLog.create({
           data: {
             at: ago(days),
             actor: "admin",
@@ -62,25 +50,25 @@ for (const { provider, skip, createDatabase } of testProviders) {
         ["expired-6-days", 6],
         ["valid", -1],
       ] as const)
-        await store.certificates.record({
+        await store().certificates.record({
           serial,
           identity: "spiffe://loom.local/ns/default/sa/web",
           notBefore: ago(expiredDaysAgo + 1),
           notAfter: ago(expiredDaysAgo),
         });
 
-      const deleted = await pruneStore(store, { auditDays: 90, expiredCertificateDays: 7 }, now);
+      const deleted = await pruneStore(store(), { auditDays: 90, expiredCertificateDays: 7 }, now);
 
       expect(deleted).toEqual({ auditEntries: 2, certificates: 2 });
-      expect((await store.auditLog.list({ kind: "Timeout" })).map((entry) => entry.name)).toEqual([
+      expect((await store().auditLog.list({ kind: "Timeout" })).map((entry) => entry.name)).toEqual([
         "today",
         "recent",
       ]);
-      expect((await store.certificates.list()).map((certificate) => certificate.serial)).toEqual([
+      expect((await store().certificates.list()).map((certificate) => certificate.serial)).toEqual([
         "expired-6-days",
         "valid",
       ]);
-      expect(await pruneStore(store, { auditDays: 90, expiredCertificateDays: 7 }, now)).toEqual({
+      expect(await pruneStore(store(), { auditDays: 90, expiredCertificateDays: 7 }, now)).toEqual({
         auditEntries: 0,
         certificates: 0,
       });

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { openStore, type Store } from "../../src/store/index.ts";
 
 export const postgresAdminUrl =
   process.env.LOOM_TEST_PG_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
@@ -64,3 +66,24 @@ export const testProviders = [
   { provider: "sqlite", skip: false, createDatabase: createSqliteDatabase },
   { provider: "postgresql", skip: skipPostgres, createDatabase: createPostgresDatabase },
 ] as const;
+
+/**
+ * A store on a fresh database of the suite's provider, opened before its tests and dropped after them; call it
+ * in a describe block, and the returned function inside tests.
+ */
+export function storeOnFreshDatabase(createDatabase: () => Promise<TestDatabase>): () => Store {
+  let database: TestDatabase | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    database = await createDatabase();
+    store = await openStore({ databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+  return () => {
+    if (!store) throw new Error("the test store is opened in beforeAll: use it inside tests");
+    return store;
+  };
+}
