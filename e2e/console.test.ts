@@ -235,6 +235,16 @@ describe.runIf(browserTestsRun)("console against a real control plane and proxie
     await find.fill("rps >");
     await page.getByText('cannot read ">"', { exact: false }).waitFor();
     await find.fill("");
+
+    // The fixture's calls all succeed, in the default namespace.
+    const health = page.getByRole("combobox", { name: /^Health/ });
+    await health.selectOption("failing");
+    await page.getByText("No calls between services in this window.").waitFor();
+    await health.selectOption("any");
+    const namespace = page.getByRole("combobox", { name: /^Namespace/ });
+    await namespace.selectOption("default");
+    await expect.poll(() => edges.getByRole("row").count()).toBe(3);
+    await namespace.selectOption("all");
   });
 
   test("traces: search results with duration bars, a scatter plot, and a waterfall across the three services", async () => {

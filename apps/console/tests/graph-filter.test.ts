@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseEdgeFilter } from "@/features/graph/graph-filter";
+import { type GraphScope, parseEdgeFilter, scopePredicate } from "@/features/graph/graph-filter";
 import type { GraphEdge } from "@/features/graph/use-service-graph";
 
 function edge(
@@ -47,5 +47,54 @@ describe("the graph's find/hide expressions", () => {
     expect(parseEdgeFilter("rps >> 5").error).toBe(
       'cannot read ">>": try rps > 100, success < 99, p99 > 250ms, !mtls or a service name',
     );
+  });
+});
+
+describe("the graph's namespace, mesh and health filters", () => {
+  const call = (source: string, destination: string, successRate: number | null): GraphEdge => ({
+    source,
+    destination,
+    mtls: "full",
+    metrics: { rps: 1, requests: 60, successRate, latencyMs: { p50: null, p95: null, p99: null } },
+  });
+  const calls = [
+    call("web", "cart", 1),
+    call("cart", "payments", 0.97),
+    call("payments", "bank", 0.5),
+    call("batch", "report", null),
+  ];
+  const namespaces: Record<string, string> = {
+    payments: "money",
+    bank: "money",
+    batch: "ops",
+    report: "ops",
+  };
+  const meshes: Record<string, string> = { batch: "internal", report: "internal" };
+  const where = {
+    namespaceOf: (service: string) => namespaces[service] ?? "default",
+    meshOf: (service: string) => meshes[service] ?? "default",
+  };
+  const kept = (scope: Partial<GraphScope>) => {
+    const predicate = scopePredicate({ namespace: null, mesh: null, health: "any", ...scope }, where);
+    return predicate && calls.filter(predicate).map((edge) => `${edge.source}->${edge.destination}`);
+  };
+
+  test("filter nothing until one is set", () => {
+    expect(kept({})).toBeNull();
+  });
+
+  test("a namespace keeps the calls from or to its services", () => {
+    expect(kept({ namespace: "money" })).toEqual(["cart->payments", "payments->bank"]);
+    expect(kept({ namespace: "nowhere" })).toEqual([]);
+  });
+
+  test("a mesh keeps its own calls", () => {
+    expect(kept({ mesh: "internal" })).toEqual(["batch->report"]);
+  });
+
+  test("health keeps calls by the colours' thresholds, idle ones only under any", () => {
+    expect(kept({ health: "unhealthy" })).toEqual(["cart->payments", "payments->bank"]);
+    expect(kept({ health: "failing" })).toEqual(["payments->bank"]);
+    expect(kept({ health: "failing", namespace: "default" })).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_NAMESPACE } from "@loom/spec";
 import type { ElementDefinition } from "cytoscape";
 import { edgeSummary, formatRps, type Health, healthOf } from "./golden-format";
 import type { GoldenMetrics, GraphEdge, GraphService } from "./use-service-graph";
@@ -64,7 +65,7 @@ export function graphElements(
   view: GraphView = {},
 ): ElementDefinition[] {
   const labelled = edges.length <= MAX_LABELLED_EDGES;
-  const namespaceOf = (service: string) => view.namespaces?.get(service) ?? "default";
+  const namespaceOf = (service: string) => view.namespaces?.get(service) ?? DEFAULT_NAMESPACE;
   const elements: ElementDefinition[] = [];
   if (view.groupByNamespace)
     for (const namespace of new Set(services.map((service) => namespaceOf(service.name))))

@@ -1,3 +1,4 @@
+import { type Health, healthOf } from "./golden-format";
 import type { GraphEdge } from "./use-service-graph";
 
 /**
@@ -72,4 +73,41 @@ export function parseEdgeFilter(expression: string): { predicate: EdgePredicate 
     predicates.push(parsed);
   }
   return { predicate: (edge) => predicates.every((predicate) => predicate(edge)) };
+}
+
+/** The toolbar's health choices: the colours' thresholds (healthy ≥ 99 %, failing < 95 %). */
+export const HEALTH_FILTERS = {
+  any: "any",
+  unhealthy: "not healthy (< 99 %)",
+  failing: "failing (< 95 %)",
+} as const;
+export type HealthFilter = keyof typeof HEALTH_FILTERS;
+
+const KEPT_HEALTH: Record<HealthFilter, readonly Health[] | null> = {
+  any: null,
+  unhealthy: ["degraded", "failing"],
+  failing: ["failing"],
+};
+
+export interface GraphScope {
+  /** Calls from or to a service of this namespace (Kiali's namespace selector also shows the callers). */
+  namespace: string | null;
+  mesh: string | null;
+  health: HealthFilter;
+}
+
+/** The namespace, mesh and health filters as one edge predicate; null when nothing is filtered. */
+export function scopePredicate(
+  scope: GraphScope,
+  where: { namespaceOf: (service: string) => string; meshOf: (service: string) => string },
+): EdgePredicate | null {
+  const { namespace, mesh } = scope;
+  const health = KEPT_HEALTH[scope.health];
+  if (namespace === null && mesh === null && health === null) return null;
+  const endIn = (edge: GraphEdge, of: (service: string) => string, value: string | null) =>
+    value === null || of(edge.source) === value || of(edge.destination) === value;
+  return (edge) =>
+    endIn(edge, where.namespaceOf, namespace) &&
+    endIn(edge, where.meshOf, mesh) &&
+    (health === null || health.includes(healthOf(edge.metrics)));
 }

@@ -1,10 +1,11 @@
 "use client";
 
+import { DEFAULT_MESH, DEFAULT_NAMESPACE } from "@loom/spec";
 import { useMemo, useState } from "react";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
 import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
 import { GraphEdgeTable } from "./graph-edge-table";
-import { parseEdgeFilter } from "./graph-filter";
+import { HEALTH_FILTERS, type HealthFilter, parseEdgeFilter, scopePredicate } from "./graph-filter";
 import { GraphSidePanel } from "./graph-side-panel";
 import { useDeniedEdges } from "./use-denied-edges";
 import { type GraphEdge, type MetricsWindow, useServiceGraph } from "./use-service-graph";
@@ -24,8 +25,25 @@ export function GraphPage() {
   const [selection, setSelection] = useState<GraphSelection | null>(null);
   const [focusOnSelection, setFocusOnSelection] = useState(false);
   const [groupByNamespace, setGroupByNamespace] = useState(false);
+  const [namespace, setNamespace] = useState<string | null>(null);
+  const [mesh, setMesh] = useState<string | null>(null);
+  const [health, setHealth] = useState<HealthFilter>("any");
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const { services, namespaces, registeredVersions, edges, generatedAt, error } = useServiceGraph(window);
+  const { services, namespaces, meshes, registeredVersions, edges, generatedAt, error } =
+    useServiceGraph(window);
+  const namespaceChoices = useMemo(() => [...new Set(namespaces.values())].sort(), [namespaces]);
+  const meshChoices = useMemo(() => [...new Set(meshes.values())].sort(), [meshes]);
+  const inScope = useMemo(
+    () =>
+      scopePredicate(
+        { namespace, mesh, health },
+        {
+          namespaceOf: (service) => namespaces.get(service) ?? DEFAULT_NAMESPACE,
+          meshOf: (service) => meshes.get(service) ?? DEFAULT_MESH,
+        },
+      ),
+    [namespace, mesh, health, namespaces, meshes],
+  );
   const denied = useDeniedEdges(edges);
   const view = useMemo(
     () => ({ namespaces, groupByNamespace, expanded, denied, registeredVersions }),
@@ -41,14 +59,15 @@ export function GraphPage() {
   const visibleEdges = useMemo(() => {
     const { predicate } = parsed;
     const focus = focusOnSelection ? selection : null;
-    if ((!predicate && !focus) || !edges) return null;
+    if ((!predicate && !focus && !inScope) || !edges) return null;
     return new Set(
       edges
+        .filter((edge) => !inScope || inScope(edge))
         .filter((edge) => !predicate || predicate(edge))
         .filter((edge) => !focus || touches(edge, focus))
         .map(edgeId),
     );
-  }, [parsed, edges, focusOnSelection, selection]);
+  }, [parsed, edges, focusOnSelection, selection, inScope]);
 
   return (
     <>
@@ -59,6 +78,36 @@ export function GraphPage() {
           <select value={window} onChange={(event) => setWindow(event.target.value as MetricsWindow)}>
             {WINDOWS.map((candidate) => (
               <option key={candidate}>{candidate}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Namespace
+          <select value={namespace ?? ""} onChange={(event) => setNamespace(event.target.value || null)}>
+            <option value="">all</option>
+            {namespaceChoices.map((choice) => (
+              <option key={choice}>{choice}</option>
+            ))}
+          </select>
+        </label>
+        {meshChoices.length > 1 && (
+          <label className="inline">
+            Mesh
+            <select value={mesh ?? ""} onChange={(event) => setMesh(event.target.value || null)}>
+              <option value="">all</option>
+              {meshChoices.map((choice) => (
+                <option key={choice}>{choice}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label className="inline">
+          Health
+          <select value={health} onChange={(event) => setHealth(event.target.value as HealthFilter)}>
+            {Object.entries(HEALTH_FILTERS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
             ))}
           </select>
         </label>

@@ -29,6 +29,10 @@ export function useServiceGraph(window: MetricsWindow) {
       new Map((registry.data ?? []).map((service) => [service.metadata.name, service.metadata.namespace])),
     [registry.data],
   );
+  const meshes = useMemo(
+    () => new Map((registry.data ?? []).map((service) => [service.metadata.name, service.metadata.mesh])),
+    [registry.data],
+  );
   const registeredVersions = useMemo(() => {
     const versions = new Map<string, string[]>();
     for (const proxy of proxies.data ?? []) {
@@ -41,6 +45,7 @@ export function useServiceGraph(window: MetricsWindow) {
   return {
     services,
     namespaces,
+    meshes,
     registeredVersions,
     edges: graph?.edges,
     generatedAt: graph?.generatedAt,
