@@ -55,7 +55,7 @@ function HeaderChanges({ path }: { path: FieldPath }) {
   );
 }
 
-/** One filter: changing its type starts that type's fields afresh (each type keeps its settings elsewhere). */
+/** One filter: changing its type replaces it with a new filter of that type (the types share no fields). */
 function RouteFilterFields({ path }: { path: FieldPath }) {
   const filter = useField(path);
   const type = (filter.value as { type?: RouteFilter["type"] } | undefined)?.type;
