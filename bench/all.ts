@@ -2,10 +2,11 @@
 // Runs every `bench:*` script of the root package.json in turn (one at a time: they pin cores and measure
 // against peers on the same machine), then writes BENCHMARKS.md at the repo root: when and on what machine,
 // then each bench's printed output and its BENCH figures, peer ratios marked. A bench that fails is reported
-// with its exit code and the run goes on; the exit code says whether all of them passed.
+// with its exit code and the run goes on; the exit code says whether all of them passed. With --only, the
+// other benches' last runs are kept from the file (it carries them as JSON in a comment at its end).
 
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -25,6 +26,9 @@ interface BenchFigure {
 interface BenchRun {
   script: string;
   command: string;
+  startedAt: string;
+  /** The CPU reference loop's time just before this bench: a slower machine, or a busier host, shows here. */
+  cpuReferenceMs: number;
   exitCode: number;
   seconds: number;
   output: string[];
@@ -61,10 +65,28 @@ for (const entry of values.args) {
   extraArgs.set(match[1] as string, (match[2] as string).split(/\s+/).filter(Boolean));
 }
 
+/**
+ * A fixed single-threaded JS workload, in ms (best of five). Benches on a shared host swing with its load; two
+ * runs of a bench compare only as far as their references agree.
+ */
+function cpuReferenceMs(): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round += 1) {
+    const started = performance.now();
+    let sum = 0;
+    for (let index = 0; index < 100_000_000; index += 1) sum = (sum + (index % 7)) | 0;
+    if (sum === -1) console.log(sum); // keeps the loop from being optimised away
+    best = Math.min(best, performance.now() - started);
+  }
+  return Math.round(best);
+}
+
 /** Runs `npm run bench:NAME`, echoing its output as it comes and keeping it. */
 function run(name: string): Promise<BenchRun> {
   const args = extraArgs.get(name) ?? [];
   const npmArgs = ["run", "--silent", `bench:${name}`, ...(args.length > 0 ? ["--", ...args] : [])];
+  const reference = cpuReferenceMs();
+  const startedAtIso = new Date().toISOString();
   const startedAt = performance.now();
   console.log(`\n━━ npm ${npmArgs.join(" ")}`);
   return new Promise((resolve) => {
@@ -94,6 +116,8 @@ function run(name: string): Promise<BenchRun> {
       resolve({
         script: `bench:${name}`,
         command: `npm run bench:${name}${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`,
+        startedAt: startedAtIso,
+        cpuReferenceMs: reference,
         exitCode: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1),
         seconds: (performance.now() - startedAt) / 1000,
         output,
@@ -116,21 +140,32 @@ function figureRows(run: BenchRun): string[] {
   );
 }
 
-function render(runs: BenchRun[], startedAt: Date): string {
+const RUNS_COMMENT = /<!-- loom-bench-runs (.*) -->\n?$/;
+
+/** The runs a previous `npm run bench` left in the file, to keep those --only does not repeat. */
+function previousRuns(file: string): BenchRun[] {
+  if (!existsSync(file)) return [];
+  const match = RUNS_COMMENT.exec(readFileSync(file, "utf8"));
+  return match ? (JSON.parse(match[1] as string) as BenchRun[]) : [];
+}
+
+function render(runs: BenchRun[]): string {
   const lines = [
     "# Benchmarks",
     "",
-    `Written by \`npm run bench\` (bench/all.ts), started ${startedAt.toISOString()}.`,
+    "Written by `npm run bench` (bench/all.ts); each bench says when it ran.",
     "",
     `Machine: ${machine()}.`,
     "",
-    "Each bench measures against its peers in the same run; a figure named `…_vs_<peer>` is that ratio.",
+    "Each bench measures against its peers in the same run; a figure named `…_vs_<peer>` is that ratio. The CPU",
+    "reference is a fixed JS loop timed just before each bench: on a shared host the absolute figures move with",
+    "it, the peer ratios much less.",
     "",
-    "| bench | exit | time | BENCH figures |",
-    "| --- | --- | --- | --- |",
+    "| bench | started | exit | time | CPU reference | BENCH figures |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...runs.map(
       (run) =>
-        `| ${run.script} | ${run.exitCode === 0 ? "ok" : `failed (${run.exitCode})`} | ${run.seconds.toFixed(0)} s | ${run.figures.length} |`,
+        `| ${run.script} | ${run.startedAt} | ${run.exitCode === 0 ? "ok" : `failed (${run.exitCode})`} | ${run.seconds.toFixed(0)} s | ${run.cpuReferenceMs} ms | ${run.figures.length} |`,
     ),
   ];
   for (const run of runs) {
@@ -138,22 +173,27 @@ function render(runs: BenchRun[], startedAt: Date): string {
       "",
       `## ${run.script}`,
       "",
-      `\`${run.command}\` — ${run.seconds.toFixed(0)} s, exit ${run.exitCode}`,
+      `\`${run.command}\` — started ${run.startedAt}, ${run.seconds.toFixed(0)} s, exit ${run.exitCode}, CPU reference ${run.cpuReferenceMs} ms`,
     );
     lines.push("", "| figure | value | peer |", "| --- | --- | --- |", ...figureRows(run));
     if (run.figures.length === 0) lines.push("| (no BENCH lines) | | |");
     lines.push("", "```text", ...run.output, "```");
   }
+  // An HTML comment cannot hold "--"; the JSON escape reads back the same.
+  lines.push("", `<!-- loom-bench-runs ${JSON.stringify(runs).replaceAll("--", "-\\u002d")} -->`);
   return `${lines.join("\n")}\n`;
 }
 
 const names = only ?? all;
-const startedAt = new Date();
+const benchName = (run: BenchRun) => run.script.slice("bench:".length);
+const kept = only ? previousRuns(values.out).filter((run) => !only.includes(benchName(run))) : [];
 const runs: BenchRun[] = [];
+const inOrder = () =>
+  [...kept, ...runs].sort((a, b) => all.indexOf(benchName(a)) - all.indexOf(benchName(b)));
 // Rewritten after each bench, so an interrupted run still leaves what it measured.
 for (const name of names) {
   runs.push(await run(name));
-  writeFileSync(values.out, render(runs, startedAt));
+  writeFileSync(values.out, render(inOrder()));
 }
 const failed = runs.filter((run) => run.exitCode !== 0);
 console.log(
