@@ -3,6 +3,7 @@
 import { DEFAULT_MESH, DEFAULT_NAMESPACE } from "@loom/spec";
 import { useMemo, useState } from "react";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
+import { ChoiceOptions } from "@/lib/choice-options";
 import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
 import { GraphEdgeTable } from "./graph-edge-table";
 import { HEALTH_FILTERS, type HealthFilter, parseEdgeFilter, scopePredicate } from "./graph-filter";
@@ -84,20 +85,14 @@ export function GraphPage() {
         <label className="inline">
           Namespace
           <select value={namespace ?? ""} onChange={(event) => setNamespace(event.target.value || null)}>
-            <option value="">all</option>
-            {namespaceChoices.map((choice) => (
-              <option key={choice}>{choice}</option>
-            ))}
+            <ChoiceOptions none="all" choices={namespaceChoices} />
           </select>
         </label>
         {meshChoices.length > 1 && (
           <label className="inline">
             Mesh
             <select value={mesh ?? ""} onChange={(event) => setMesh(event.target.value || null)}>
-              <option value="">all</option>
-              {meshChoices.map((choice) => (
-                <option key={choice}>{choice}</option>
-              ))}
+              <ChoiceOptions none="all" choices={meshChoices} />
             </select>
           </label>
         )}

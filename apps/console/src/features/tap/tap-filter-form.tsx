@@ -1,6 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
+import { ChoiceOptions } from "@/lib/choice-options";
 import type { TapFilters } from "./tap-filters";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -28,10 +29,7 @@ export function TapFilterForm({
       <label>
         Method
         <select value={draft.method} onChange={(event) => set({ method: event.target.value })}>
-          <option value="">any</option>
-          {METHODS.map((method) => (
-            <option key={method}>{method}</option>
-          ))}
+          <ChoiceOptions none="any" choices={METHODS} />
         </select>
       </label>
       <label>

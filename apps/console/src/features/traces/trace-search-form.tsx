@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { ChoiceOptions } from "@/lib/choice-options";
 import { useTRPC } from "@/lib/trpc";
 import { TIME_RANGES, type TimeRange, type TraceFilters } from "./use-trace-search";
 
@@ -30,10 +31,7 @@ export function TraceSearchForm({
       <label>
         Service
         <select value={draft.service} onChange={(event) => set({ service: event.target.value })}>
-          <option value="">any</option>
-          {knownServices.map((service) => (
-            <option key={service}>{service}</option>
-          ))}
+          <ChoiceOptions none="any" choices={knownServices} />
         </select>
       </label>
       <label>
@@ -44,10 +42,7 @@ export function TraceSearchForm({
           title={draft.service ? undefined : "Pick a service first: a caller and a service name one edge"}
           onChange={(event) => set({ caller: event.target.value })}
         >
-          <option value="">anyone</option>
-          {knownServices.map((service) => (
-            <option key={service}>{service}</option>
-          ))}
+          <ChoiceOptions none="anyone" choices={knownServices} />
         </select>
       </label>
       <label>

@@ -1,0 +1,11 @@
+/** A select's options: an empty choice (`none`: "any", "all"…) that clears the filter, then each of `choices`. */
+export function ChoiceOptions({ none, choices }: { none: string; choices: readonly string[] }) {
+  return (
+    <>
+      <option value="">{none}</option>
+      {choices.map((choice) => (
+        <option key={choice}>{choice}</option>
+      ))}
+    </>
+  );
+}
