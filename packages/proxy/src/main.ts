@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const proxy = new LoomProxy(bootstrap);
   await proxy.start();
   const stopControlPlane = bootstrap.snapshot
-    ? await runStandalone(proxy, bootstrap)
+    ? await runStandalone(proxy, bootstrap, bootstrap.snapshot)
     : runManaged(proxy, bootstrap);
   if (options.gateway && bootstrap.gateway) {
     await proxy.ready;
@@ -45,9 +45,9 @@ async function main(): Promise<void> {
 }
 
 /** A static snapshot and certificate files: applied once, kept for the process's life. */
-async function runStandalone(proxy: LoomProxy, bootstrap: Bootstrap): Promise<undefined> {
+async function runStandalone(proxy: LoomProxy, bootstrap: Bootstrap, snapshot: Snapshot): Promise<undefined> {
   if (bootstrap.tls) proxy.setTlsMaterial(new FileTlsMaterial(bootstrap.tls));
-  const applied = await proxy.applySnapshot(bootstrap.snapshot);
+  const applied = await proxy.applySnapshot(snapshot);
   if (!applied.ok) throw new Error(`cannot apply the bootstrap snapshot: ${applied.error}`);
   return undefined;
 }

@@ -1,11 +1,4 @@
-import {
-  type Bootstrap,
-  type Protocol,
-  SNAPSHOT_FORMAT_VERSION,
-  type Snapshot,
-  snapshotSchema,
-  timer,
-} from "@loom/spec";
+import { type Bootstrap, type Protocol, SNAPSHOT_FORMAT_VERSION, type Snapshot, timer } from "@loom/spec";
 import { type CompiledConfig, compileConfig, type ProxyConfig, RuntimeState } from "./config.ts";
 import type { ProxyContext } from "./context.ts";
 import { otlpAuthHeaders } from "./control-plane-token.ts";
@@ -121,27 +114,19 @@ export class LoomProxy implements ProxyContext {
   }
 
   /**
-   * Validates and applies a snapshot atomically: requests in flight finish on the config they started with.
-   * Refuses, keeping the previous config, what only the proxy can judge: an unknown formatVersion, an mTLS
-   * mode it has no certificate for, an outbound port it cannot bind.
+   * Applies a snapshot atomically: requests in flight finish on the config they started with. The snapshot was
+   * validated where it was read (the stream's decoder, the bootstrap's schema). Refuses, keeping the previous
+   * config, what only the proxy can judge: an unknown formatVersion, an mTLS mode it has no certificate for, an
+   * outbound port it cannot bind.
    */
-  applySnapshot(input: unknown): Promise<ApplyResult> {
-    const result = this.applying.then(() => this.apply(input));
+  applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {
+    const result = this.applying.then(() => this.apply(snapshot));
     this.applying = result;
     return result;
   }
 
-  private async apply(input: unknown): Promise<ApplyResult> {
+  private async apply(snapshot: Snapshot): Promise<ApplyResult> {
     if (this.draining) return { ok: false, error: "the proxy is shutting down" };
-    const parsed = snapshotSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return {
-        ok: false,
-        error: `invalid snapshot: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
-      };
-    }
-    const snapshot = parsed.data;
     if (snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
       return {
         ok: false,

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { bootstrapSchema } from "@loom/spec";
+import { bootstrapSchema, type Snapshot, snapshotSchema } from "@loom/spec";
 import { fixedRateLoad, freePort, useProcesses } from "@loom/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoomProxy } from "../src/index.ts";
@@ -29,6 +29,9 @@ describe("applySnapshot", () => {
   function web(version: string, outbounds: OutboundInput[]): SnapshotInput {
     return snapshot({ service: "web", snapshotVersion: version, outbounds });
   }
+
+  /** As the stream's decoder hands a snapshot over: validated, defaults filled in. */
+  const decoded = (input: SnapshotInput): Snapshot => snapshotSchema.parse(input);
 
   beforeAll(async () => {
     [v1, v2] = await Promise.all([startApp("cart-v1", "v1"), startApp("cart-v2", "v2")]);
@@ -77,7 +80,7 @@ describe("applySnapshot", () => {
     });
     proxy = new LoomProxy(bootstrap);
     await proxy.start();
-    expect(await proxy.applySnapshot(bootstrap.snapshot)).toEqual({ ok: true });
+    expect(await proxy.applySnapshot(decoded(configs[0]?.("0") as SnapshotInput))).toEqual({ ok: true });
   });
 
   afterAll(async () => {
@@ -90,7 +93,7 @@ describe("applySnapshot", () => {
     for (let version = 1; version <= 50; version++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const config = configs[version % configs.length] as (version: string) => SnapshotInput;
-      results.push(await proxy.applySnapshot(config(String(version))));
+      results.push(await proxy.applySnapshot(decoded(config(String(version)))));
     }
     const result = await load;
     console.log(`swap: ${JSON.stringify(result.byStatus)} errors ${JSON.stringify(result.errors)}`);
@@ -104,22 +107,13 @@ describe("applySnapshot", () => {
     expect(metrics).toContain('loom_config_info{version="50"} 1');
   });
 
-  it("refuses an unknown formatVersion, an invalid snapshot and an unbindable port, keeping the previous config", async () => {
-    const current = configs[0]?.("current") as SnapshotInput;
+  // An invalid snapshot never gets here: the stream's decoder NACKs it (xds-client.test.ts).
+  it("refuses an unknown formatVersion and an unbindable port, keeping the previous config", async () => {
+    const current = decoded(configs[0]?.("current") as SnapshotInput);
     expect(await proxy.applySnapshot(current)).toEqual({ ok: true });
 
     const future = await proxy.applySnapshot({ ...current, formatVersion: 2, version: "future" });
     expect(future).toEqual({ ok: false, error: expect.stringContaining("formatVersion 2") });
-
-    const invalid = await proxy.applySnapshot({
-      ...current,
-      version: "invalid",
-      outbounds: [{ service: "cart" }],
-    });
-    expect(invalid).toEqual({
-      ok: false,
-      error: expect.stringMatching(/^invalid snapshot: outbounds\.0\.port/),
-    });
 
     const taken = net.createServer();
     const takenPort = await freePort();
@@ -129,7 +123,7 @@ describe("applySnapshot", () => {
         { service: "cart", port: cartPort, protocol: "http", endpoints: [endpoint("cart", v2.port, "v2")] },
         { service: "cart", port: takenPort, protocol: "http", endpoints: [endpoint("cart", v2.port, "v2")] },
       ]);
-      const refused = await proxy.applySnapshot(blocked);
+      const refused = await proxy.applySnapshot(decoded(blocked));
       expect(refused).toEqual({
         ok: false,
         error: expect.stringContaining(`cannot bind outbound port ${takenPort}`),
