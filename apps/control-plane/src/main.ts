@@ -33,7 +33,8 @@ Environment: DATABASE_URL (postgres://… or file:…; default file:<data-dir>/l
 (the first admin's password; generated and printed once when unset), LOOM_SESSION_SECRET (shared by replicas),
 LOOM_CA_CERT_FILE + LOOM_CA_KEY_FILE (the operator's CA), LOOM_DP_HOSTS (extra names for the HTTPS certificate),
 LOOM_AUDIT_RETENTION_DAYS (default 90), LOOM_CERTIFICATE_RETENTION_DAYS (days an expired certificate stays listed,
-default 7), LOOM_SPAN_RETENTION_HOURS (default 24), LOOM_SPAN_MAX (default 1000000).`;
+default 7), LOOM_REVISIONS_PER_RESOURCE (revisions kept per resource, default 100), LOOM_SPAN_RETENTION_HOURS
+(default 24), LOOM_SPAN_MAX (default 1000000).`;
 
 const SERVER_CERT_TTL_MS = 30 * 24 * 3_600_000;
 const MAX_API_BODY_BYTES = 5 * 1024 * 1024;

@@ -89,6 +89,17 @@ export function createResourceRepository(prisma: StoreClient) {
       }));
     },
 
+    /** Deletes all but the newest `revisionsKept` revisions of each resource (the newest is its current state). */
+    async pruneHistory(revisionsKept: number): Promise<number> {
+      return prisma.$executeRaw`DELETE FROM "ResourceRevision" WHERE "id" IN (
+        SELECT "id" FROM (
+          SELECT "id", ROW_NUMBER() OVER (
+            PARTITION BY "kind", "mesh", "namespace", "name" ORDER BY "version" DESC
+          ) AS "recency" FROM "ResourceRevision"
+        ) AS "ranked" WHERE "recency" > ${revisionsKept}
+      )`;
+    },
+
     /**
      * Restores the labels and spec the resource had after revision `toVersion`, as a new version (and
      * re-creates the resource if it was deleted since). With `expectedVersion`, fails with ConflictError
