@@ -181,6 +181,17 @@ describe.runIf(browserTestsRun)("the four operator flows against npm run demo", 
     // The picture the operator has read stays put across the update.
     expect(await nodePositions(page)).toEqual(positionsBefore);
 
+    const labelOf = async () =>
+      (await drawnGraph(page)).edges.find((edge) => edge.id === "web->catalog")?.label;
+    const edgeLabels = page.getByRole("combobox", { name: /^Edge labels/ });
+    await edgeLabels.selectOption("p99");
+    await expect.poll(labelOf).toMatch(/^p99 [\d.]+ m?s$/);
+    await edgeLabels.selectOption("all");
+    await expect.poll(labelOf).toMatch(/^mTLS · [\d.]+ rps · [\d.]+% · p99 [\d.]+ m?s$/);
+    await screenshot(page, "demo-1-graph-all-edge-labels");
+    await edgeLabels.selectOption("rps");
+    expect(await nodePositions(page)).toEqual(positionsBefore);
+
     await page.getByLabel("Group by namespace").check();
     await expect
       .poll(async () => (await drawnGraph(page)).nodes)

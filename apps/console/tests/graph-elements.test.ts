@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { graphElements } from "@/features/graph/graph-elements";
+import { type EdgeLabels, graphElements } from "@/features/graph/graph-elements";
 import type { GoldenMetrics, GraphEdge, GraphService } from "@/features/graph/use-service-graph";
 
 const metrics = (rps: number): GoldenMetrics => ({
@@ -30,10 +30,19 @@ describe("the service graph's elements", () => {
     expect([...elements.keys()]).toEqual(["web", "cart", "web->cart"]);
     expect(elements.get("cart")).toMatchObject({ label: "cart\n8.0 rps" });
     expect(elements.get("cart")?.parent).toBeUndefined();
-    expect(elements.get("web->cart")).toMatchObject({
-      label: "mTLS · 8.0 rps · 100.0% · p99 3.0 ms",
-      denied: "no",
-    });
+    expect(elements.get("web->cart")).toMatchObject({ label: "8.0 rps", denied: "no" });
+  });
+
+  test("edge labels say the number asked for, or everything, or nothing", () => {
+    const label = (edgeLabels: EdgeLabels, denied = new Set<string>()) =>
+      byId(graphElements(services, edges, { edgeLabels, denied })).get("web->cart")?.label;
+    expect(label("rps")).toBe("8.0 rps");
+    expect(label("success")).toBe("100.0%");
+    expect(label("p99")).toBe("p99 3.0 ms");
+    expect(label("all")).toBe("mTLS · 8.0 rps · 100.0% · p99 3.0 ms");
+    expect(label("none")).toBe("");
+    expect(label("none", new Set(["web->cart"]))).toBe("denied");
+    expect(label("p99", new Set(["web->cart"]))).toBe("denied · p99 3.0 ms");
   });
 
   test("an expanded service holds its versions, each with its own rps; the edge still ends at the service", () => {

@@ -9,3 +9,16 @@ export function ChoiceOptions({ none, choices }: { none: string; choices: readon
     </>
   );
 }
+
+/** A select's options from a record of value → what the operator reads. */
+export function LabelledOptions({ labels }: { labels: Readonly<Record<string, string>> }) {
+  return (
+    <>
+      {Object.entries(labels).map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </>
+  );
+}

@@ -281,7 +281,7 @@ export function GraphCanvas({
   select.current = onSelect;
   const toggle = useRef(onToggleVersions);
   toggle.current = onToggleVersions;
-  const { namespaces, groupByNamespace, expanded, denied, registeredVersions } = view;
+  const { namespaces, groupByNamespace, expanded, denied, registeredVersions, edgeLabels } = view;
 
   useEffect(() => {
     const instance = cytoscape({
@@ -348,6 +348,7 @@ export function GraphCanvas({
       expanded,
       denied,
       registeredVersions,
+      edgeLabels,
     });
     const wantedIds = new Set(wanted.map((element) => element.data.id));
     const firstLayout = instance.elements().empty();
@@ -435,7 +436,7 @@ export function GraphCanvas({
       });
       layout.run();
     }
-  }, [services, edges, namespaces, groupByNamespace, expanded, denied, registeredVersions]);
+  }, [services, edges, namespaces, groupByNamespace, expanded, denied, registeredVersions, edgeLabels]);
 
   // Also after the elements change: new ones arrive visible.
   // biome-ignore lint/correctness/useExhaustiveDependencies: services and edges mark when elements were replaced

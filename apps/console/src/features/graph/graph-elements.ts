@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACE } from "@loom/spec";
 import type { ElementDefinition } from "cytoscape";
-import { edgeSummary, formatRps, type Health, healthOf } from "./golden-format";
+import { edgeSummary, formatMs, formatRps, formatSuccess, type Health, healthOf } from "./golden-format";
 import type { GoldenMetrics, GraphEdge, GraphService } from "./use-service-graph";
 
 export function edgeId(edge: { source: string; destination: string }): string {
@@ -24,6 +24,39 @@ export const HEALTH_COLOURS: Record<Health, string> = {
   idle: "#8a94a6",
 };
 
+/**
+ * What an edge's label says, as Kiali's "edge labels" display option: one number keeps a small mesh's labels from
+ * running into each other; the side panel and the edge table carry all of them.
+ */
+export const EDGE_LABELS = {
+  rps: "requests per second",
+  success: "success rate",
+  p99: "p99 latency",
+  all: "transport, rps, success, p99",
+  none: "none",
+} as const;
+export type EdgeLabels = keyof typeof EDGE_LABELS;
+export const DEFAULT_EDGE_LABELS: EdgeLabels = "rps";
+
+function edgeNumbers(edge: GraphEdge, labels: EdgeLabels): string {
+  const { metrics } = edge;
+  switch (labels) {
+    case "rps":
+      return `${formatRps(metrics.rps)} rps`;
+    case "success":
+      return formatSuccess(metrics.successRate);
+    case "p99":
+      return `p99 ${formatMs(metrics.latencyMs.p99)}`;
+    case "all": {
+      // Canvas text cannot hold an icon; the line style (solid or dashed) carries mTLS, this says it too.
+      const transport = edge.mtls === "full" ? "mTLS · " : edge.mtls === "partial" ? "partly mTLS · " : "";
+      return `${transport}${edgeSummary(metrics)}`;
+    }
+    case "none":
+      return "";
+  }
+}
+
 /** What the picture shows beyond the measurements: how nodes are grouped, what is expanded, what is refused. */
 export interface GraphView {
   /** Service → its namespace; services missing here are in "default". */
@@ -35,6 +68,8 @@ export interface GraphView {
   registeredVersions?: ReadonlyMap<string, readonly string[]>;
   /** Edge ids whose calls the TrafficPermission in force refuses. */
   denied?: ReadonlySet<string>;
+  /** Default DEFAULT_EDGE_LABELS; a denied edge says so whatever this is. */
+  edgeLabels?: EdgeLabels;
 }
 
 /** The versions measured in the window, then those only registered (no request in the window), by name. */
@@ -107,16 +142,14 @@ export function graphElements(
 
   for (const edge of edges) {
     const denied = view.denied?.has(edgeId(edge)) === true;
-    // Canvas text cannot hold an icon; the line style (solid or dashed) carries mTLS, the label says it too.
-    const transport = edge.mtls === "full" ? "mTLS · " : edge.mtls === "partial" ? "partly mTLS · " : "";
-    const label = labelled ? `${denied ? "denied · " : ""}${transport}${edgeSummary(edge.metrics)}` : "";
+    const numbers = labelled ? edgeNumbers(edge, view.edgeLabels ?? DEFAULT_EDGE_LABELS) : "";
     elements.push({
       group: "edges",
       data: {
         id: edgeId(edge),
         source: edge.source,
         target: edge.destination,
-        label: denied && !labelled ? "denied" : label,
+        label: denied ? (numbers ? `denied · ${numbers}` : "denied") : numbers,
         health: healthOf(edge.metrics),
         mtls: edge.mtls,
         denied: denied ? "yes" : "no",

@@ -3,9 +3,10 @@
 import { DEFAULT_MESH, DEFAULT_NAMESPACE } from "@loom/spec";
 import { useMemo, useState } from "react";
 import { ApiErrorMessage } from "@/features/errors/api-error-message";
-import { ChoiceOptions } from "@/lib/choice-options";
+import { ChoiceOptions, LabelledOptions } from "@/lib/choice-options";
 import { edgeId, GraphCanvas, type GraphSelection } from "./graph-canvas";
 import { GraphEdgeTable } from "./graph-edge-table";
+import { DEFAULT_EDGE_LABELS, EDGE_LABELS, type EdgeLabels } from "./graph-elements";
 import { HEALTH_FILTERS, type HealthFilter, parseEdgeFilter, scopePredicate } from "./graph-filter";
 import { GraphSidePanel } from "./graph-side-panel";
 import { useDeniedEdges } from "./use-denied-edges";
@@ -29,6 +30,7 @@ export function GraphPage() {
   const [namespace, setNamespace] = useState<string | null>(null);
   const [mesh, setMesh] = useState<string | null>(null);
   const [health, setHealth] = useState<HealthFilter>("any");
+  const [edgeLabels, setEdgeLabels] = useState<EdgeLabels>(DEFAULT_EDGE_LABELS);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const { services, namespaces, meshes, registeredVersions, edges, generatedAt, error } =
     useServiceGraph(window);
@@ -47,8 +49,8 @@ export function GraphPage() {
   );
   const denied = useDeniedEdges(edges);
   const view = useMemo(
-    () => ({ namespaces, groupByNamespace, expanded, denied, registeredVersions }),
-    [namespaces, groupByNamespace, expanded, denied, registeredVersions],
+    () => ({ namespaces, groupByNamespace, expanded, denied, registeredVersions, edgeLabels }),
+    [namespaces, groupByNamespace, expanded, denied, registeredVersions, edgeLabels],
   );
   const toggleVersions = (service: string) =>
     setExpanded((current) => {
@@ -99,11 +101,13 @@ export function GraphPage() {
         <label className="inline">
           Health
           <select value={health} onChange={(event) => setHealth(event.target.value as HealthFilter)}>
-            {Object.entries(HEALTH_FILTERS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
+            <LabelledOptions labels={HEALTH_FILTERS} />
+          </select>
+        </label>
+        <label className="inline">
+          Edge labels
+          <select value={edgeLabels} onChange={(event) => setEdgeLabels(event.target.value as EdgeLabels)}>
+            <LabelledOptions labels={EDGE_LABELS} />
           </select>
         </label>
         <label className="inline">
