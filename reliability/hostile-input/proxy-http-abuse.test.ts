@@ -415,7 +415,7 @@ describe("HTTP abuse against loom-proxy, with a control client throughout", () =
   });
 
   it("huge bodies are streamed with bounded memory; a declared length never sent is cut when the client leaves", async () => {
-    const BODY_MB = 64;
+    const BODY_MB = 128;
     const rssBefore = rssBytes(proxy.process.pid);
     let peakRss = rssBefore;
     const sampler = setInterval(() => {
@@ -477,8 +477,8 @@ describe("HTTP abuse against loom-proxy, with a control client throughout", () =
     expect([200, 413]).toContain(withLength);
     expect([200, 413]).toContain(chunked);
     expect(after.status).toBe(200);
-    // Streamed, not buffered: a proxy holding the body would grow by at least its size (measured here: ~30 MiB
-    // of buffers and GC slack while 128 MiB passed).
+    // Streamed, not buffered: a proxy holding the body would grow by at least its size. Streaming costs 25-50 MiB
+    // of buffers and GC slack whatever the size (bodies of 64 MiB left too little room: 50.5 against 48 once).
     expect(peakGrowthMb).toBeLessThan(BODY_MB * 0.75);
   });
 
