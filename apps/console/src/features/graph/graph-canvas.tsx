@@ -38,6 +38,21 @@ function palette() {
 
 const NODE_SIZE = 34;
 
+/**
+ * Fitting a small mesh to the canvas zoomed it to maxZoom: three services and their labels filled the page.
+ * Fitting stops at this zoom; zooming in by hand still goes to maxZoom.
+ */
+const FIT_MAX_ZOOM = 1.25;
+const FIT_PADDING = 40;
+
+function fitView(instance: Core): void {
+  instance.fit(undefined, FIT_PADDING);
+  if (instance.zoom() > FIT_MAX_ZOOM) {
+    instance.zoom(FIT_MAX_ZOOM);
+    instance.center();
+  }
+}
+
 /** Edge labels in the canvas: drawn on small meshes; on big ones only "denied" (see MAX_LABELLED_EDGES). */
 const edgeLabel = (text: string, surface: string) =>
   ({
@@ -220,7 +235,7 @@ function placeServices(
  * The view fitted to where placeServices put the services, as fit() would but from those numbers: fit() measures
  * every element's box first (styles and labels of 2,500 elements, a third of a big mesh's first render).
  */
-function fitPlaced(instance: Core, added: readonly ElementDefinition[], padding = 40): void {
+function fitPlaced(instance: Core, added: readonly ElementDefinition[], padding = FIT_PADDING): void {
   const box = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
   for (const { position } of added)
     if (position) {
@@ -235,7 +250,7 @@ function fitPlaced(instance: Core, added: readonly ElementDefinition[], padding 
   const width = box.x2 - box.x1 + 2 * margin.x;
   const height = box.y2 - box.y1 + 2 * margin.y;
   const zoom = Math.min(
-    instance.maxZoom(),
+    FIT_MAX_ZOOM,
     Math.max(
       instance.minZoom(),
       Math.min((instance.width() - 2 * padding) / width, (instance.height() - 2 * padding) / height),
@@ -321,7 +336,7 @@ export function GraphCanvas({
       // Calls run between services, so the services' box holds everything clickable (and is far cheaper).
       const box = instance.nodes().renderedBoundingBox();
       const cutOff = box.x1 < 0 || box.y1 < 0 || box.x2 > instance.width() || box.y2 > instance.height();
-      if (cutOff) instance.fit(undefined, 40);
+      if (cutOff) fitView(instance);
       else instance.center();
     });
     if (container.current) resize.observe(container.current);
@@ -409,28 +424,22 @@ export function GraphCanvas({
     if (firstLayout && computed) fitPlaced(instance, added);
     else if (firstLayout) {
       const options = groupByNamespace
-        ? { name: "cose", animate: false, padding: 40 }
-        : { name: "dagre", rankDir: "LR", nodeSep: 50, rankSep: 130, animate: false, padding: 40 };
+        ? { name: "cose", animate: false, fit: false }
+        : { name: "dagre", rankDir: "LR", nodeSep: 50, rankSep: 130, animate: false, fit: false };
       instance.layout(options as cytoscape.LayoutOptions).run();
-      instance.fit(undefined, 40);
+      fitView(instance);
     } else if (regrouped && namespaceCount > 1) {
       // Asked for by the operator: boxes of several namespaces must not overlap, so everything moves once.
-      instance
-        .layout({ name: "cose", animate: false, fit: true, padding: 40 } as cytoscape.LayoutOptions)
-        .run();
+      instance.layout({ name: "cose", animate: false, fit: false } as cytoscape.LayoutOptions).run();
+      fitView(instance);
     } else if (regrouped) {
       // One box (or none) around nodes that stay where they are: only the view widens to show its name.
-      instance.fit(undefined, 40);
+      fitView(instance);
     } else if (freshServices.length > 0 && !computed) {
       const freshIds = new Set(freshServices.map((element) => element.data.id));
       const settled = instance.nodes().filter((node) => !freshIds.has(node.id()));
       settled.lock();
-      const layout = instance.layout({
-        name: "cose",
-        animate: false,
-        fit: false,
-        padding: 40,
-      } as cytoscape.LayoutOptions);
+      const layout = instance.layout({ name: "cose", animate: false, fit: false } as cytoscape.LayoutOptions);
       layout.one("layoutstop", () => {
         settled.unlock();
       });
