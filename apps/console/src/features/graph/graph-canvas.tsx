@@ -144,7 +144,7 @@ const graphStyle = (lean: boolean, { text, surface, accent } = palette()): cytos
   ),
   {
     // Zoomed out to a big mesh (about 0.25), the default 6/3 dashes are under 2 pixels: they read as a solid
-    // line, and Chromium's rasteriser spends longer on them than on every solid edge together.
+    // line, and 200 such edges took a third of the frame's raster time in Chromium (6 of 17.6 ms; 18/9: 4).
     selector: "edge[mtls != 'full']",
     style: { "line-style": "dashed", ...(lean ? { "line-dash-pattern": [18, 9] } : {}) },
   },
