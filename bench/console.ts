@@ -32,13 +32,14 @@ interface TraceEvent {
 }
 
 /**
- * Main-thread CPU time of each span (from the trace's tasks overlapping the page's bench:* marks, whole tasks
- * counted): on a shared machine the wall clock mostly measures the other processes, this does not.
+ * Traces `during`, then answers the main-thread CPU time between two of the page's bench:* marks (from the
+ * trace's tasks overlapping them, whole tasks counted): on a shared machine the wall clock mostly measures the
+ * other processes, this does not.
  */
 async function traced(
   cdp: CDPSession,
   during: () => Promise<void>,
-): Promise<{ firstRenderCpuMs: number; updatesCpuMs: number[] }> {
+): Promise<(from: string, to: string) => number> {
   const events: TraceEvent[] = [];
   cdp.on("Tracing.dataCollected", ({ value }) => events.push(...(value as unknown as TraceEvent[])));
   const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
@@ -54,7 +55,7 @@ async function traced(
     if (!found) throw new Error(`the trace has no bench:${name} mark`);
     return found;
   };
-  const cpu = (from: string, to: string) => {
+  return (from: string, to: string) => {
     const start = mark(from);
     const end = mark(to).ts;
     const tasks = events.filter(
@@ -68,10 +69,6 @@ async function traced(
     );
     return tasks.reduce((sum, task) => sum + (task.tdur ?? 0), 0) / 1_000;
   };
-  const updatesCpuMs: number[] = [];
-  for (let update = 1; events.some((event) => event.name === `bench:update-${update}-end`); update += 1)
-    updatesCpuMs.push(cpu(`update-${update}-start`, `update-${update}-end`));
-  return { firstRenderCpuMs: cpu("first-render-start", "first-render-end"), updatesCpuMs };
 }
 
 function median(values: number[]): number {
@@ -98,7 +95,7 @@ async function main(): Promise<void> {
       page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
       const cdp = await page.context().newCDPSession(page);
       let measured: BenchResult | undefined;
-      const cpu = await traced(cdp, async () => {
+      const cpuBetween = await traced(cdp, async () => {
         await page.goto(url);
         const result = await page.waitForFunction(
           () => (globalThis as { benchResult?: unknown }).benchResult,
@@ -108,15 +105,19 @@ async function main(): Promise<void> {
         measured = (await result.jsonValue()) as BenchResult;
       });
       if (!measured) throw new Error("the page left no benchResult");
+      const firstRenderCpuMs = cpuBetween("first-render-start", "first-render-end");
+      const updatesCpuMs = measured.updatesMs.map((_, index) =>
+        cpuBetween(`update-${index + 1}-start`, `update-${index + 1}-end`),
+      );
       const ms = (values: number[]) => values.map((value) => value.toFixed(0)).join(", ");
       console.log(
-        `run ${run + 1}: ${measured.nodes} services, ${measured.edges} edges: first render ${measured.firstRenderMs.toFixed(0)} ms (main-thread CPU ${cpu.firstRenderCpuMs.toFixed(0)} ms), updates ${ms(measured.updatesMs)} ms (CPU ${ms(cpu.updatesCpuMs)} ms)`,
+        `run ${run + 1}: ${measured.nodes} services, ${measured.edges} edges: first render ${measured.firstRenderMs.toFixed(0)} ms (main-thread CPU ${firstRenderCpuMs.toFixed(0)} ms), updates ${ms(measured.updatesMs)} ms (CPU ${ms(updatesCpuMs)} ms)`,
       );
       firstRender.push(measured.firstRenderMs);
       update.push(...measured.updatesMs);
       firstUpdate.push(measured.updatesMs[0] ?? Number.NaN);
-      firstRenderCpu.push(cpu.firstRenderCpuMs);
-      updateCpu.push(...cpu.updatesCpuMs);
+      firstRenderCpu.push(firstRenderCpuMs);
+      updateCpu.push(...updatesCpuMs);
       await page.close();
     }
   } finally {
